@@ -33,6 +33,7 @@ from pydantic import (
     model_validator,
 )
 
+from cxnb.catalogue import load_catalogue
 from cxnb.errors import ConfigError
 
 __all__ = [
@@ -229,6 +230,15 @@ class ClientConfig(_Model):
     def _previous(cls, value: Path | None, info: ValidationInfo) -> Path | None:
         base = (info.context or {}).get("base_dir")
         return value if value is None or base is None else Path(base) / value
+
+    @field_validator("kpis")
+    @classmethod
+    def _known_kpis(cls, value: dict[str, Target]) -> dict[str, Target]:
+        known = load_catalogue()
+        unknown = sorted(set(value) - set(known))
+        if unknown:
+            raise ValueError(f"unknown KPI(s) {', '.join(unknown)}; templates/kpis.yaml defines {', '.join(known)}")
+        return value
 
     @model_validator(mode="after")
     def _stage_channels(self):

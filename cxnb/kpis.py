@@ -1,0 +1,130 @@
+"""The KPI catalogue and the client's KPI table: current value, target, gap, status, trend.
+
+``templates/kpis.yaml`` defines each KPI (name, definition, formula, scale, unit, direction,
+default target); a client config overrides targets with SMART ones (value, date, owner).
+:func:`kpi_table` computes every KPI the client's data supports, with its interval, and
+judges it against its target: ``met`` / ``not met`` when the whole interval lies on one side,
+``not significantly different`` when the interval contains the target, ``insufficient data``
+when the base is below ``min_base`` or the table is missing.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cxnb import metrics
+from cxnb.bundle import Bundle
+from cxnb.catalogue import KpiDefinition, load_catalogue
+from cxnb.errors import CxnbError
+
+__all__ = ["kpi_frame", "kpi_table", "kpi_trend", "STATUSES"]
+
+STATUSES = ("met", "not met", "not significantly different", "insufficient data")
+TABLE_COLUMNS = ["kpi", "name", "unit", "direction", "n", "value", "ci_low", "ci_high", "target", "target_by",
+                 "owner", "target_source", "gap", "status"]
+
+
+def _computations(bundle: Bundle) -> dict:
+    """KPI id → function(table, **grouping) for this client's scales and service levels."""
+    c = bundle.config
+    sla = c.service_levels
+    return {
+        "nps": lambda t, **g: metrics.nps(t, **g),
+        "csat": lambda t, **g: metrics.csat(t, scale=c.scales.csat, **g),
+        "ces": lambda t, **g: metrics.ces(t, **g),
+        "ces_low_effort": lambda t, **g: metrics.ces_low_effort(
+            t, scale=c.scales.ces, higher_is_easier=c.scales.ces_higher_is_easier, **g),
+        "churn": lambda t, **g: metrics.churn(t, customers=bundle.customers, after_days=c.churn_after_days, **g),
+        "retention": lambda t, **g: metrics.retention(
+            t, customers=bundle.customers, after_days=c.churn_after_days, **g),
+        "first_response_time": lambda t, **g: metrics.response_time(t, kind="first_response", **g),
+        "first_response_within_sla": lambda t, **g: metrics.within_sla(
+            t, kind="first_response", hours=sla.first_response_hours, **g),
+        "resolution_time": lambda t, **g: metrics.response_time(t, kind="resolution", **g),
+        "resolution_time_p90": lambda t, **g: metrics.response_time(t, kind="resolution", statistic="p90", **g),
+        "resolution_within_sla": lambda t, **g: metrics.within_sla(
+            t, kind="resolution", hours=sla.resolution_hours, **g),
+        "fcr": lambda t, **g: metrics.first_contact_resolution(t, **g),
+        "reopen_rate": lambda t, **g: metrics.reopen_rate(t, **g),
+    }
+
+
+_NEEDS = {"nps": "nps", "csat": "csat", "ces": "ces", "ces_low_effort": "ces", "first_response_time":
+          "first_response_at", "first_response_within_sla": "first_response_at", "resolution_time": "resolved_at",
+          "resolution_time_p90": "resolved_at", "resolution_within_sla": "resolved_at", "fcr": "reopened",
+          "reopen_rate": "reopened"}
+
+
+def _available(bundle: Bundle, kpi: str, definition: KpiDefinition) -> bool:
+    table = bundle.tables.get(definition.table)
+    return table is not None and _NEEDS.get(kpi, "customer_id") in table.columns
+
+
+def kpi_frame(bundle: Bundle, kpi: str, *, by=None, period: str | None = None,
+              confidence: float = 0.95) -> pd.DataFrame:
+    """One KPI of a client as a metrics frame (see :mod:`cxnb.metrics`), grouped as asked.
+
+    Raises :class:`~cxnb.errors.CxnbError` naming the table or column the KPI needs when the
+    client's data lack it.
+    """
+    catalogue = load_catalogue()
+    if kpi not in catalogue:
+        raise CxnbError(f"unknown KPI {kpi!r}; the catalogue has: {', '.join(catalogue)}")
+    definition = catalogue[kpi]
+    if not _available(bundle, kpi, definition):
+        raise CxnbError(f"{kpi} needs the {definition.table} table with a {_NEEDS.get(kpi, 'customer_id')} column; "
+                        f"add it under `sources.{definition.table}` in the client config")
+    compute = _computations(bundle)[kpi]
+    return compute(bundle.tables[definition.table], by=by, period=period, min_base=bundle.config.min_base,
+                   confidence=confidence)
+
+
+def _direction(bundle: Bundle, kpi: str, definition: KpiDefinition) -> str:
+    if kpi == "ces" and not bundle.config.scales.ces_higher_is_easier:
+        return "lower"
+    return definition.direction
+
+
+def _status(row: pd.Series, direction: str) -> str:
+    if row["n"] < 1 or pd.isna(row["value"]) or row["flag"] == metrics.FLAG:
+        return "insufficient data"
+    better_low, better_high = (row["ci_low"], row["ci_high"]) if direction == "higher" else (
+        -row["ci_high"], -row["ci_low"])
+    target = row["target"] if direction == "higher" else -row["target"]
+    if better_low > target:
+        return "met"
+    if better_high < target:
+        return "not met"
+    return "not significantly different"
+
+
+def kpi_table(bundle: Bundle, *, confidence: float = 0.95) -> pd.DataFrame:
+    """Every catalogue KPI for the client: value with interval, target, gap and status.
+
+    Columns: ``kpi, name, unit, direction, n, value, ci_low, ci_high, target, target_by,
+    owner, target_source, gap, status``. ``gap`` = value − target. KPIs whose data the client
+    lacks are listed with n = 0 and status ``insufficient data``.
+    """
+    rows = []
+    for kpi, definition in load_catalogue().items():
+        smart = bundle.config.kpis.get(kpi)
+        row = {"kpi": kpi, "name": definition.name, "unit": definition.unit,
+               "direction": _direction(bundle, kpi, definition),
+               "target": smart.target if smart else definition.default_target,
+               "target_by": smart.by if smart else None, "owner": smart.owner if smart else None,
+               "target_source": "client" if smart else "catalogue default",
+               "n": 0, "value": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "flag": metrics.FLAG}
+        if _available(bundle, kpi, definition):
+            current = kpi_frame(bundle, kpi, confidence=confidence).iloc[0]
+            row |= {k: current[k] for k in ("n", "value", "ci_low", "ci_high", "flag")}
+        row["gap"] = row["value"] - row["target"]
+        row["status"] = _status(pd.Series(row), row["direction"])
+        rows.append(row)
+    return pd.DataFrame(rows)[TABLE_COLUMNS]
+
+
+def kpi_trend(bundle: Bundle, kpi: str, *, period: str = "month", by=None, confidence: float = 0.95) -> pd.DataFrame:
+    """A KPI per period (and group), with the target as a column, ready for :func:`cxnb.charts.kpi_trend`."""
+    frame = kpi_frame(bundle, kpi, by=by, period=period, confidence=confidence)
+    smart = bundle.config.kpis.get(kpi)
+    return frame.assign(kpi=kpi, target=smart.target if smart else load_catalogue()[kpi].default_target)

@@ -1,0 +1,71 @@
+"""Chart specs: title, encodings, intervals drawn, target line, flagged groups visible."""
+
+import altair as alt
+import pandas as pd
+import pytest
+
+from cxnb import charts
+
+FRAME = pd.DataFrame({"group": ["chat", "phone"], "n": [120, 12], "value": [31.0, -5.0],
+                      "ci_low": [18.5, -40.2], "ci_high": [42.1, 30.7], "flag": ["", "insufficient_base"]})
+
+
+def _rows(spec, layer):
+    """The data rows a layer draws (altair lifts data shared by all layers to the top)."""
+    return spec["datasets"][layer.get("data", spec.get("data"))["name"]]
+
+
+def test_kpi_dots_draws_interval_dot_and_target():
+    spec = charts.kpi_dots(FRAME, title="NPS by channel", unit="points", target=30).to_dict()
+    assert spec["title"] == "NPS by channel"
+    marks = [layer["mark"]["type"] for layer in spec["layer"]]
+    assert marks == ["rule", "point", "rule"]
+    interval, dot, target = spec["layer"]
+    assert (interval["encoding"]["x"]["field"], interval["encoding"]["x2"]["field"]) == ("ci_low", "ci_high")
+    assert interval["encoding"]["x"]["title"] == "value (points)"
+    assert dot["encoding"]["x"]["field"] == "value" and dot["encoding"]["y"]["field"] == "group"
+    assert target["mark"]["strokeDash"] == [6, 4]
+    assert _rows(spec, target) == [{"x": 30, "label": "target"}]
+
+
+def test_flagged_groups_are_labelled_not_hidden():
+    spec = charts.kpi_dots(FRAME, title="NPS by channel").to_dict()
+    rows = _rows(spec, spec["layer"][1])
+    assert [r["base"] for r in rows] == ["", "n too small"]
+    assert len(rows) == 2
+
+
+def test_kpi_trend_has_band_line_and_target():
+    frame = pd.DataFrame({"period": pd.to_datetime(["2025-01-01", "2025-02-01"]), "n": [200, 0],
+                          "value": [20.0, None], "ci_low": [12.0, None], "ci_high": [28.0, None],
+                          "flag": ["", "insufficient_base"]})
+    spec = charts.kpi_trend(frame, title="NPS by month", target=25).to_dict()
+    assert spec["title"] == "NPS by month"
+    band, line, target = spec["layer"]
+    assert band["mark"]["type"] == "area" and band["encoding"]["y2"]["field"] == "ci_high"
+    assert line["mark"]["type"] == "line" and line["encoding"]["x"]["type"] == "temporal"
+    assert _rows(spec, target) == [{"y": 25, "label": "target"}]
+    values = _rows(spec, line)
+    assert values[1]["value"] is None  # an empty month stays empty, it is not drawn as zero
+
+
+def test_title_is_required():
+    with pytest.raises(TypeError):
+        charts.kpi_dots(FRAME)
+
+
+def test_theme_is_registered_but_only_enabled_on_request():
+    assert charts.THEME in alt.theme.names()
+    assert alt.theme.active != charts.THEME
+    charts.use_theme()
+    try:
+        assert alt.theme.active == charts.THEME
+    finally:
+        alt.theme.enable("default")
+
+
+def test_charts_render_to_svg_offline():
+    svg = charts.kpi_dots(FRAME, title="NPS by channel", target=30).to_dict()
+    import vl_convert as vlc
+    rendered = vlc.vegalite_to_svg(svg)
+    assert rendered.startswith("<svg") and "NPS by channel" in rendered
