@@ -20,19 +20,21 @@ and a period with no data for a group appears with ``n = 0``, no value and the f
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 import narwhals as nw
 import numpy as np
 import pandas as pd
 
 from cxnb import stats
-from cxnb.config import Scale
+from cxnb.config import Scale, Scales
 from cxnb.errors import CxnbError
 
 __all__ = [
     "PERIODS",
     "FLAG",
+    "SURVEY_KPIS",
+    "survey_kpis",
     "nps",
     "csat",
     "ces",
@@ -47,7 +49,7 @@ __all__ = [
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 FLAG = "insufficient_base"
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1)
 _KEY = "_period"
 
 
@@ -73,8 +75,12 @@ def _by(by) -> list[str]:
 
 
 def _period_key(column: str, period: str) -> nw.Expr:
-    """An integer per calendar period (the same in every engine); see :func:`_period_start`."""
-    ts = nw.col(column)
+    """An integer per calendar period (the same in every engine); see :func:`_period_start`.
+
+    Calendar fields are read from wall-clock time without the zone (UTC in canonical tables):
+    engines extract them from naive timestamps several times faster.
+    """
+    ts = nw.col(column).dt.replace_time_zone(None)
     if period == "day":
         return (ts - nw.lit(_EPOCH)).dt.total_seconds() // 86_400
     if period == "week":  # 1970-01-01 was a Thursday: shift by 3 days so weeks start on Monday
@@ -100,22 +106,24 @@ def _period_start(keys: pd.Series, period: str) -> pd.Series:
 
 
 def _aggregate(frame, by: list[str], period: str | None, time: str | None, sums: dict[str, nw.Expr],
-               **extra: nw.Expr) -> pd.DataFrame:
-    """Group ``frame`` by ``by`` (+ period of ``time``) and add up the indicator columns ``sums``.
+               floats: dict[str, nw.Expr] | None = None) -> pd.DataFrame:
+    """Group ``frame`` by ``by`` (+ period of ``time``) and add up ``sums`` (indicators, as integers)
+    and ``floats`` (values, e.g. for means). Missing values add nothing.
 
-    Indicator columns are built first so every engine sees plain sums (pandas' fast path).
+    Only sums are asked of the engine — one pass, and pandas' fast group-by path — so means and
+    standard deviations are derived afterwards from counts, sums and sums of squares.
     """
     if period is not None and period not in PERIODS:
         raise CxnbError(f"period must be one of {', '.join(PERIODS)}; got {period!r}")
+    floats = floats or {}
     keys = list(by)
-    columns = {name: expr.cast(nw.Int64) for name, expr in sums.items()} | extra
+    columns = {name: expr.cast(nw.Int64) for name, expr in sums.items()}
+    columns |= {name: expr.cast(nw.Float64) for name, expr in floats.items()}
     if period is not None:
         columns[_KEY] = _period_key(time, period)
         keys.append(_KEY)
     prepared = frame.with_columns(**columns)
-    aggs = {name: nw.col(name).sum() for name in sums}
-    aggs |= {name: getattr(nw.col(name), kind)() for name, kind in
-             (("_mean", "mean"), ("_sd", "std")) if name in extra}
+    aggs = {name: nw.col(name).sum() for name in columns if name != _KEY}
     grouped = prepared.group_by(*keys).agg(**aggs) if keys else prepared.select(**aggs)
     grouped = grouped.with_columns(nw.col(*sums).cast(nw.Int64))  # DuckDB sums are HUGEINT
     if isinstance(grouped, nw.LazyFrame):
@@ -123,8 +131,10 @@ def _aggregate(frame, by: list[str], period: str | None, time: str | None, sums:
     result = grouped.to_pandas()
     for name in sums:
         result[name] = result[name].fillna(0).astype("int64")
+    for name in floats:
+        result[name] = result[name].fillna(0.0).astype("float64")
     if period is not None:
-        result = _complete(result, by, sums)
+        result = _complete(result, by, [*sums, *floats])
         result.insert(len(by), "period", _period_start(result.pop(_KEY), period))
     return result.sort_values([*by, "period"] if period else by, ignore_index=True) if keys else result
 
@@ -138,7 +148,7 @@ def _complete(result: pd.DataFrame, by: list[str], sums) -> pd.DataFrame:
     grid = groups.merge(periods.to_frame(index=False), how="cross")
     full = grid.merge(result, on=[*by, _KEY], how="left")
     for name in sums:
-        full[name] = full[name].fillna(0).astype("int64")
+        full[name] = full[name].fillna(0).astype(result[name].dtype)
     return full
 
 
@@ -163,7 +173,78 @@ def _proportion(result: pd.DataFrame, successes: str, n: str, min_base: int, con
 
 
 # ---------------------------------------------------------------------------------------------
-# Survey KPIs
+# Survey KPIs: one pass over the responses computes any of them
+
+SURVEY_KPIS = ("nps", "csat", "ces", "ces_low_effort")
+
+
+def _answered(score: str) -> nw.Expr:
+    return ~nw.col(score).is_null()
+
+
+def _survey_sums(kpi: str, score: str, scales: Scales) -> tuple[dict, dict]:
+    """Indicator and value columns one survey KPI needs, named ``<kpi>:<part>``."""
+    col = nw.col(score)
+    if kpi == "nps":
+        parts = {"n": _answered(score), "promoters": col >= 9, "detractors": col <= 6}, {}
+    elif kpi == "csat":
+        parts = {"n": _answered(score), "satisfied": col >= scales.csat.max - 1}, {}
+    elif kpi == "ces":
+        parts = {"n": _answered(score)}, {"sum": col, "squares": col * col}
+    else:
+        easy = col >= scales.ces.max - 1 if scales.ces_higher_is_easier else col <= scales.ces.min + 1
+        parts = {"n": _answered(score), "low_effort": easy}, {}
+    return tuple({f"{kpi}:{name}": expr for name, expr in part.items()} for part in parts)
+
+
+def _survey_result(kpi: str, counts: pd.DataFrame, keys: list[str], min_base: int, confidence: float,
+                   method: str) -> pd.DataFrame:
+    """One KPI's tidy frame from the shared counts."""
+    prefix = f"{kpi}:"
+    own = [c for c in counts.columns if c.startswith(prefix)]
+    result = counts[[*keys, *own]].rename(columns={c: c.removeprefix(prefix) for c in own})
+    if kpi == "nps":
+        result["passives"] = result["n"] - result["promoters"] - result["detractors"]
+        rows = [stats.nps_summary(d, p, pr, method=method, confidence=confidence)
+                for d, p, pr in zip(result["detractors"], result["passives"], result["promoters"])]
+        value, low, high = (100 * np.array([getattr(r, f) for r in rows], dtype=float)
+                            for f in ("nps", "ci_low", "ci_high"))
+        return _finish(result, "n", value, low, high, min_base, ["promoters", "passives", "detractors"])
+    if kpi == "ces":
+        n, total, squares = result.pop("n"), result.pop("sum"), result.pop("squares")
+        mean = total / n.where(n > 0)
+        sd = np.sqrt(((squares - n * mean**2) / (n - 1).where(n > 1)).clip(lower=0))
+        rows = [stats.t_interval_from_moments(m, mu, s, confidence) for m, mu, s in zip(n, mean.fillna(0), sd)]
+        result["n"], result["sd"] = n, sd
+        return _finish(result, "n", mean.to_numpy(float), np.array([r.ci_low for r in rows], float),
+                       np.array([r.ci_high for r in rows], float), min_base, ["sd"])
+    hits = "satisfied" if kpi == "csat" else "low_effort"
+    return _proportion(result, hits, "n", min_base, confidence, [hits])
+
+
+def survey_kpis(responses, *, kpis=SURVEY_KPIS, scales: Scales | None = None, by=None, period: str | None = None,
+                time: str = "submitted_at", min_base: int = 30, confidence: float = 0.95,
+                method: str = "adjusted_wald", columns: dict[str, str] | None = None) -> dict[str, pd.DataFrame]:
+    """Several survey KPIs in one pass over ``responses``: KPI name → the frame its own function returns.
+
+    ``kpis`` among ``nps, csat, ces, ces_low_effort``; ``columns`` maps a KPI to its score
+    column when it is not the canonical one (``ces_low_effort`` reads ``ces``).
+    """
+    unknown = sorted(set(kpis) - set(SURVEY_KPIS))
+    if unknown:
+        raise CxnbError(f"unknown survey KPI(s) {', '.join(unknown)}; expected some of {', '.join(SURVEY_KPIS)}")
+    scales = scales or Scales()
+    frame, by = _native(responses), _by(by)
+    scores = {kpi: (columns or {}).get(kpi, "ces" if kpi == "ces_low_effort" else kpi) for kpi in kpis}
+    _require(frame, [*dict.fromkeys(scores.values()), *by, *([time] if period else [])], "/".join(kpis))
+    sums, floats = {}, {}
+    for kpi, score in scores.items():
+        more_sums, more_floats = _survey_sums(kpi, score, scales)
+        sums |= more_sums
+        floats |= more_floats
+    counts = _aggregate(frame, by, period, time, sums, floats)
+    keys = [*by, *(["period"] if period else [])]
+    return {kpi: _survey_result(kpi, counts, keys, min_base, confidence, method) for kpi in kpis}
 
 
 def nps(responses, *, score: str = "nps", by=None, period: str | None = None, time: str = "submitted_at",
@@ -173,17 +254,8 @@ def nps(responses, *, score: str = "nps", by=None, period: str | None = None, ti
     Returns ``<by...>, [period], n, value, ci_low, ci_high, flag, promoters, passives,
     detractors``; ``n`` counts answered (non-missing) scores.
     """
-    frame = _native(responses)
-    by = _by(by)
-    _require(frame, [score, *by, *([time] if period else [])], "nps")
-    answered = frame.filter(~nw.col(score).is_null())
-    result = _aggregate(answered, by, period, time,
-                        {"n": nw.lit(1), "promoters": nw.col(score) >= 9, "detractors": nw.col(score) <= 6})
-    result["passives"] = result["n"] - result["promoters"] - result["detractors"]
-    rows = [stats.nps_summary(d, p, pr, method=method, confidence=confidence)
-            for d, p, pr in zip(result["detractors"], result["passives"], result["promoters"])]
-    value, low, high = (100 * np.array([getattr(r, f) for r in rows], dtype=float) for f in ("nps", "ci_low", "ci_high"))
-    return _finish(result, "n", value, low, high, min_base, ["promoters", "passives", "detractors"])
+    return survey_kpis(responses, kpis=("nps",), by=by, period=period, time=time, min_base=min_base,
+                       confidence=confidence, method=method, columns={"nps": score})["nps"]
 
 
 def csat(responses, *, scale: Scale, score: str = "csat", by=None, period=None, time: str = "submitted_at",
@@ -192,12 +264,8 @@ def csat(responses, *, scale: Scale, score: str = "csat", by=None, period=None, 
 
     Returns ``<by...>, [period], n, value, ci_low, ci_high, flag, satisfied``.
     """
-    frame = _native(responses)
-    by = _by(by)
-    _require(frame, [score, *by, *([time] if period else [])], "csat")
-    answered = frame.filter(~nw.col(score).is_null())
-    result = _aggregate(answered, by, period, time, {"n": nw.lit(1), "satisfied": nw.col(score) >= scale.max - 1})
-    return _proportion(result, "satisfied", "n", min_base, confidence, ["satisfied"])
+    return survey_kpis(responses, kpis=("csat",), scales=Scales(csat=scale), by=by, period=period, time=time,
+                       min_base=min_base, confidence=confidence, columns={"csat": score})["csat"]
 
 
 def ces(responses, *, score: str = "ces", by=None, period=None, time: str = "submitted_at", min_base: int = 30,
@@ -206,18 +274,8 @@ def ces(responses, *, score: str = "ces", by=None, period=None, time: str = "sub
 
     Returns ``<by...>, [period], n, value, ci_low, ci_high, flag, sd``.
     """
-    frame = _native(responses)
-    by = _by(by)
-    _require(frame, [score, *by, *([time] if period else [])], "ces")
-    answered = frame.filter(~nw.col(score).is_null())
-    value = nw.col(score).cast(nw.Float64)
-    result = _aggregate(answered, by, period, time, {"n": nw.lit(1)}, _mean=value, _sd=value)
-    rows = [stats.t_interval_from_moments(m, mean, sd, confidence)
-            for m, mean, sd in zip(result["n"], result["_mean"], result["_sd"])]
-    mean = result.pop("_mean").to_numpy(float)
-    result["sd"] = result.pop("_sd").astype(float)
-    low, high = np.array([r.ci_low for r in rows], float), np.array([r.ci_high for r in rows], float)
-    return _finish(result, "n", mean, low, high, min_base, ["sd"])
+    return survey_kpis(responses, kpis=("ces",), by=by, period=period, time=time, min_base=min_base,
+                       confidence=confidence, columns={"ces": score})["ces"]
 
 
 def ces_low_effort(responses, *, scale: Scale, higher_is_easier: bool = True, score: str = "ces", by=None,
@@ -226,13 +284,10 @@ def ces_low_effort(responses, *, scale: Scale, higher_is_easier: bool = True, sc
 
     Returns ``<by...>, [period], n, value, ci_low, ci_high, flag, low_effort``.
     """
-    frame = _native(responses)
-    by = _by(by)
-    _require(frame, [score, *by, *([time] if period else [])], "ces_low_effort")
-    easy = nw.col(score) >= scale.max - 1 if higher_is_easier else nw.col(score) <= scale.min + 1
-    answered = frame.filter(~nw.col(score).is_null())
-    result = _aggregate(answered, by, period, time, {"n": nw.lit(1), "low_effort": easy})
-    return _proportion(result, "low_effort", "n", min_base, confidence, ["low_effort"])
+    scales = Scales(ces=scale, ces_higher_is_easier=higher_is_easier)
+    return survey_kpis(responses, kpis=("ces_low_effort",), scales=scales, by=by, period=period, time=time,
+                       min_base=min_base, confidence=confidence,
+                       columns={"ces_low_effort": score})["ces_low_effort"]
 
 
 # ---------------------------------------------------------------------------------------------
