@@ -311,23 +311,28 @@ def _stages_from_events(frame: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
 def _check_table(frame: pd.DataFrame, spec: TableSpec, ctx: _Context) -> None:
     for c in spec.columns:
         if c.required and c.name in frame:
-            ctx.report(c.name, frame[c.name].isna(), "required value is missing", frame[c.name].astype("string"))
+            ctx.report(c.name, frame[c.name].isna(), "required value is missing", frame[c.name])
     key = [k for k in spec.key if k in frame]
     if len(key) == len(spec.key):
         dup = frame.duplicated(key, keep=False).to_numpy() & frame[key].notna().all(axis=1).to_numpy()
-        label = key[0] if len(key) == 1 else "+".join(key)
-        values = frame[key].astype("string").agg(" / ".join, axis=1) if len(key) > 1 else frame[key[0]]
-        text = "duplicate id (each must be unique)" if spec.unique_key else "repeated event (same journey, time and event)"
-        ctx.report(label, dup, text, values, "error" if spec.unique_key else "warning")
+        if dup.any():
+            label = key[0] if len(key) == 1 else "+".join(key)
+            values = frame[key[0]]
+            if len(key) > 1:  # joined only on the repeated rows: the examples come from them
+                values = pd.Series("", index=frame.index, dtype="string")
+                values[dup] = frame.loc[dup, key].astype("string").agg(" / ".join, axis=1)
+            text = "duplicate id (each must be unique)" if spec.unique_key else \
+                "repeated event (same journey, time and event)"
+            ctx.report(label, dup, text, values, "error" if spec.unique_key else "warning")
     if spec.name == "tickets":
         for later in ("first_response_at", "resolved_at"):
             if later in frame and "created_at" in frame:
                 before = (frame[later] < frame["created_at"]).fillna(False).to_numpy()
                 ctx.report(later, before, "earlier than created_at (impossible order)",
-                           frame["ticket_id"] if "ticket_id" in frame else frame[later].astype("string"))
+                           frame["ticket_id"] if "ticket_id" in frame else frame[later])
     if spec.name == "transactions" and "amount" in frame:
         ctx.report("amount", (frame["amount"] <= 0).fillna(False).to_numpy(),
-                   "not a positive amount (refunds belong in a separate table)", frame["amount"].astype("string"),
+                   "not a positive amount (refunds belong in a separate table)", frame["amount"],
                    "warning")
 
 
