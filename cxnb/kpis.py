@@ -85,6 +85,16 @@ def _direction(bundle: Bundle, kpi: str, definition: KpiDefinition) -> str:
     return definition.direction
 
 
+def _default_target(bundle: Bundle, kpi: str, definition: KpiDefinition) -> float:
+    """The catalogue's default target; the CES one is written for a 1–7 scale with 7 = easiest
+    and is moved to the same point of the client's CES scale."""
+    if kpi != "ces":
+        return definition.default_target
+    scale, easy_high = bundle.config.scales.ces, bundle.config.scales.ces_higher_is_easier
+    share = (definition.default_target - 1) / 6
+    return scale.min + share * (scale.max - scale.min) if easy_high else scale.max - share * (scale.max - scale.min)
+
+
 def _status(row: pd.Series, direction: str) -> str:
     if row["n"] < 1 or pd.isna(row["value"]) or row["flag"] == metrics.FLAG:
         return "insufficient data"
@@ -110,7 +120,7 @@ def kpi_table(bundle: Bundle, *, confidence: float = 0.95) -> pd.DataFrame:
         smart = bundle.config.kpis.get(kpi)
         row = {"kpi": kpi, "name": definition.name, "unit": definition.unit,
                "direction": _direction(bundle, kpi, definition),
-               "target": smart.target if smart else definition.default_target,
+               "target": smart.target if smart else _default_target(bundle, kpi, definition),
                "target_by": smart.by if smart else None, "owner": smart.owner if smart else None,
                "target_source": "client" if smart else "catalogue default",
                "n": 0, "value": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "flag": metrics.FLAG}
@@ -127,4 +137,5 @@ def kpi_trend(bundle: Bundle, kpi: str, *, period: str = "month", by=None, confi
     """A KPI per period (and group), with the target as a column, ready for :func:`cxnb.charts.kpi_trend`."""
     frame = kpi_frame(bundle, kpi, by=by, period=period, confidence=confidence)
     smart = bundle.config.kpis.get(kpi)
-    return frame.assign(kpi=kpi, target=smart.target if smart else load_catalogue()[kpi].default_target)
+    target = smart.target if smart else _default_target(bundle, kpi, load_catalogue()[kpi])
+    return frame.assign(kpi=kpi, target=target)

@@ -60,7 +60,11 @@ def test_ces_direction_follows_the_scale():
     easy_high = kpi_table(_bundle(responses)).set_index("kpi").loc["ces"]
     assert (easy_high["direction"], easy_high["status"]) == ("higher", "not met")  # 1 = very hard
     easy_low = kpi_table(_bundle(responses, scales={"ces_higher_is_easier": False})).set_index("kpi").loc["ces"]
-    assert (easy_low["direction"], easy_low["status"]) == ("lower", "met")  # 1 = very easy, target 5.5
+    assert (easy_low["direction"], easy_low["status"]) == ("lower", "met")  # 1 = very easy
+    # default 5.5 on 1–7 (7 easiest) is three quarters of the way to "easy": 2.5 when 1 is easiest
+    assert easy_low["target"] == 2.5
+    five = kpi_table(_bundle(responses, scales={"ces": {"min": 1, "max": 5}, "ces_higher_is_easier": False}))
+    assert five.set_index("kpi").loc["ces", "target"] == 2.0
 
 
 def test_trend_carries_the_target():
