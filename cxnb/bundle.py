@@ -51,7 +51,8 @@ class Bundle:
             raw = self.sources[name]
             time = frame[TABLES[name].time_column] if TABLES[name].time_column in frame else pd.Series(dtype=object)
             dropped = ", ".join(f"{n} {why}" for why, n in raw.dropped.items() if n) or "0"
-            warned = self.problems[self.problems["table"] == name]["n_rows"].sum() if len(self.problems) else 0
+            mine = self.problems[(self.problems["table"] == name) & (self.problems["severity"] == "warning")]
+            warned = mine["n_rows"].sum()
             rows.append({
                 "table": name, "file": raw.path.name, "format": raw.format, "encoding": raw.encoding or "-",
                 "delimiter": {"\t": "tab", None: "-"}.get(raw.delimiter, raw.delimiter), "decimal": raw.decimal,

@@ -41,6 +41,7 @@ __all__ = [
     "FORMATS",
     "ClientConfig",
     "Scale",
+    "Precision",
     "Scales",
     "ServiceLevels",
     "Source",
@@ -154,6 +155,14 @@ class ServiceLevels(_Model):
     resolution_hours: float = Field(default=72, gt=0)
 
 
+class Precision(_Model):
+    """Half-width of the 95% interval a KPI should reach: sample sizes are planned for it."""
+
+    nps: float = Field(default=5, gt=0)          # NPS points
+    proportion: float = Field(default=5, gt=0)   # percentage points (CSAT top-2-box, churn, FCR, ...)
+    ces: float = Field(default=0.2, gt=0)        # points of the CES scale
+
+
 class Source(_Model):
     """Where one canonical table comes from and how to read it."""
 
@@ -217,6 +226,7 @@ class ClientConfig(_Model):
     journey: Journey | None = None
     kpis: dict[str, Target] = {}
     service_levels: ServiceLevels = ServiceLevels()
+    precision: Precision = Precision()
     churn_after_days: int = Field(default=90, ge=1)
     sources: dict[TableName, Source] = Field(min_length=1)
     previous_report: Path | None = None

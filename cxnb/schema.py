@@ -24,9 +24,11 @@ import pandas as pd
 
 from cxnb.config import ClientConfig
 
-__all__ = ["Column", "TableSpec", "TABLES", "PROBLEM_COLUMNS", "problem", "normalise", "check_foreign_keys"]
+__all__ = ["Column", "TableSpec", "TABLES", "PROBLEM_COLUMNS", "SEVERITIES", "problem", "normalise",
+           "check_foreign_keys"]
 
 PROBLEM_COLUMNS = ["table", "column", "rows", "n_rows", "examples", "problem", "severity"]
+SEVERITIES = ("error", "warning", "info")  # only errors stop loading
 _MAX_ROWS_LISTED = 20
 _OFFSET = re.compile(r"(?:[zZ]|[+-]\d\d:?\d\d)$")
 _TRUE = {"true", "t", "yes", "y", "1"}
@@ -216,7 +218,9 @@ def _to_score(s: pd.Series, ctx: _Context, name: str) -> pd.Series:
     text = _as_text(s)
     codes = ctx.source.codes_for(name)
     if codes:
-        s = s.where(~text.isin([str(c) for c in codes]).to_numpy())
+        coded = text.isin([str(c) for c in codes]).to_numpy()
+        ctx.report(name, coded, f"missing-value code ({', '.join(map(str, codes))}) read as missing", text, "info")
+        s = s.where(~coded)
     values = _to_number(s, ctx, name)
     scale = ctx.config.scales.review if ctx.table == "reviews" else ctx.config.scales.for_column(name)
     present = values.notna().to_numpy()

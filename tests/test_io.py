@@ -92,12 +92,18 @@ def test_dont_know_code_99_becomes_missing(make_config):
     bundle = load_bundle(make_config({"responses": {"path": "dont_know_99.csv", "missing_codes": [99]}}))
     assert bundle.responses["csat"].tolist() == [5, pd.NA, 4]
     assert bundle.responses["nps"].tolist() == [9, 7, pd.NA]
+    # each recoding is kept as a note for the data-quality audit
+    notes = bundle.problems.set_index("column")
+    assert (notes.loc["csat", "rows"], notes.loc["nps", "rows"]) == ([3], [4])
 
 
 def test_dont_know_code_only_where_declared(make_config):
     error, problems = _problems(make_config({"responses": {"path": "dont_know_99.csv",
                                                            "missing_codes": {"csat": [99]}}}))
-    assert problems[["column", "rows"]].values.tolist() == [["nps", [4]]]  # row 4 = third data row
+    errors = problems[problems["severity"] == "error"]
+    assert errors[["column", "rows"]].values.tolist() == [["nps", [4]]]  # row 4 = third data row
+    info = problems[problems["severity"] == "info"].iloc[0]
+    assert (info["column"], info["rows"], info["problem"]) == ("csat", [3], "missing-value code (99) read as missing")
 
 
 def test_nps_11_is_an_error_naming_table_column_and_row(make_config):
