@@ -18,7 +18,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-__all__ = ["THEME", "use_theme", "kpi_dots", "kpi_trend"]
+__all__ = ["THEME", "use_theme", "kpi_dots", "kpi_trend", "kpi_tree", "heatmap", "bars"]
 
 THEME = "cxnb"
 _INK, _ACCENT, _MUTED, _TARGET = "#1f2933", "#2563eb", "#9aa5b1", "#d97706"
@@ -63,13 +63,18 @@ def _target_rule(target: float | None, channel: str, label: str) -> list[alt.Cha
         **encoding, tooltip=["label:N", f"{channel}:Q"])]
 
 
-def kpi_dots(frame: pd.DataFrame, *, title: str, category: str = "group", value: str = "value",
+_METRIC_COLUMNS = {"period", "n", "value", "ci_low", "ci_high", "flag"}
+
+
+def kpi_dots(frame: pd.DataFrame, *, title: str, category: str | None = None, value: str = "value",
              unit: str = "", target: float | None = None) -> alt.LayerChart:
     """One dot per group with its interval as a bar; a dashed line at the target.
 
-    ``frame`` needs ``category, value, ci_low, ci_high, n`` and may have ``flag``; groups
+    ``frame`` needs ``category`` (default: its first column, the grouping column of a
+    :mod:`cxnb.metrics` frame), ``value, ci_low, ci_high, n``, and may have ``flag``; groups
     flagged ``insufficient_base`` are drawn hollow and grey.
     """
+    category = category or next(c for c in frame.columns if c not in _METRIC_COLUMNS)
     data = _plain(frame, [value, "ci_low", "ci_high"])
     axis_title = f"{value} ({unit})" if unit else value
     y = alt.Y(f"{category}:N", sort=alt.EncodingSortField(value, order="descending"), title=None)
@@ -97,3 +102,57 @@ def kpi_trend(frame: pd.DataFrame, *, title: str, period: str = "period", value:
         x=x, y=f"{value}:Q", tooltip=[alt.Tooltip(f"{period}:T"), alt.Tooltip(f"{value}:Q", format=".1f"),
                                        "n:Q", "base:N"], **series)
     return alt.layer(band, line, *_target_rule(target, "y", "target")).properties(title=title)
+
+
+# Columns of the KPI tree, left to right: operations → experience → loyalty → outcome.
+_TREE_LAYOUT = {"first_response_time": (0, 0), "resolution_time": (0, 1), "ces": (0, 2), "csat": (1, 0.5),
+                "nps": (2, 1.25), "churn": (3, 1.25)}
+
+
+def kpi_tree(edges: pd.DataFrame, *, title: str) -> alt.LayerChart:
+    """The KPI tree: each KPI a node, each measured link an arrow labelled with its value and interval.
+
+    ``edges`` has ``driver, outcome, value, ci_low, ci_high, n`` (see :func:`cxnb.kpis.kpi_tree`).
+    """
+    known = edges[edges["driver"].isin(_TREE_LAYOUT) & edges["outcome"].isin(_TREE_LAYOUT)].copy()
+    for end, (x, y) in (("driver", ("x", "y")), ("outcome", ("x2", "y2"))):
+        known[x] = known[end].map(lambda k: _TREE_LAYOUT[k][0])
+        known[y] = known[end].map(lambda k: _TREE_LAYOUT[k][1])
+    known["mx"], known["my"] = (known["x"] + known["x2"]) / 2, (known["y"] + known["y2"]) / 2
+    known["label"] = [f"{v:+.2f} [{lo:+.2f}, {hi:+.2f}]" if abs(v) <= 1 else f"{v:+.1f} [{lo:+.1f}, {hi:+.1f}]"
+                      for v, lo, hi in zip(known["value"], known["ci_low"], known["ci_high"])]
+    nodes = pd.DataFrame([{"kpi": k, "x": x, "y": y} for k, (x, y) in _TREE_LAYOUT.items()
+                          if k in set(known["driver"]) | set(known["outcome"])])
+    x = alt.X("x:Q", axis=None, scale=alt.Scale(domain=[-0.4, 3.4]))
+    y = alt.Y("y:Q", axis=None, scale=alt.Scale(domain=[2.4, -0.4]))
+    links = alt.Chart(known).mark_rule(color=_MUTED, strokeWidth=2).encode(x=x, y=y, x2="x2:Q", y2="y2:Q")
+    labels = alt.Chart(known).mark_text(fontSize=11, color=_INK, dy=-8).encode(
+        x=alt.X("mx:Q", axis=None, scale=alt.Scale(domain=[-0.4, 3.4])),
+        y=alt.Y("my:Q", axis=None, scale=alt.Scale(domain=[2.4, -0.4])), text="label:N",
+        tooltip=["driver:N", "outcome:N", "link:N", "n:Q"])
+    dots = alt.Chart(nodes).mark_circle(size=900, color=_ACCENT, opacity=0.15).encode(x=x, y=y)
+    names = alt.Chart(nodes).mark_text(fontSize=13, fontWeight="bold", color=_INK).encode(x=x, y=y, text="kpi:N")
+    return alt.layer(links, labels, dots, names).properties(title=title, width=620, height=260)
+
+
+def heatmap(frame: pd.DataFrame, *, title: str, x: str, y: str, value: str, fmt: str = ",.0f") -> alt.LayerChart:
+    """A table of counts as coloured cells with the number written in each; empty cells stand out."""
+    data = frame.copy()
+    data[value] = pd.to_numeric(data[value], errors="coerce").astype("float64")
+    base = alt.Chart(data).encode(x=alt.X(f"{x}:N", title=None, sort=None), y=alt.Y(f"{y}:N", title=None, sort=None))
+    cells = base.mark_rect(stroke="white").encode(
+        color=alt.condition(alt.datum[value] > 0, alt.Color(f"{value}:Q", scale=alt.Scale(scheme="blues"),
+                                                            legend=None), alt.value("#fdecea")),
+        tooltip=[f"{y}:N", f"{x}:N", alt.Tooltip(f"{value}:Q", format=fmt)])
+    labels = base.mark_text(fontSize=11).encode(text=alt.Text(f"{value}:Q", format=fmt), color=alt.value(_INK))
+    return alt.layer(cells, labels).properties(title=title)
+
+
+def bars(frame: pd.DataFrame, *, title: str, category: str, value: str, unit: str = "") -> alt.Chart:
+    """Horizontal bars, largest first."""
+    data = frame.copy()
+    data[value] = pd.to_numeric(data[value], errors="coerce").astype("float64")
+    return alt.Chart(data).mark_bar(color=_ACCENT).encode(
+        x=alt.X(f"{value}:Q", title=f"{value} ({unit})" if unit else value),
+        y=alt.Y(f"{category}:N", sort="-x", title=None),
+        tooltip=[f"{category}:N", alt.Tooltip(f"{value}:Q", format=",.1f")]).properties(title=title)

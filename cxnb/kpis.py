@@ -139,3 +139,107 @@ def kpi_trend(bundle: Bundle, kpi: str, *, period: str = "month", by=None, confi
     smart = bundle.config.kpis.get(kpi)
     target = smart.target if smart else _default_target(bundle, kpi, load_catalogue()[kpi])
     return frame.assign(kpi=kpi, target=target)
+
+
+def catalogue_table(bundle: Bundle) -> pd.DataFrame:
+    """The catalogue as this client uses it: ``kpi, name, definition, formula, unit, direction,
+    target, target_by, owner`` (client targets where set, else the catalogue's defaults)."""
+    rows = []
+    for kpi, definition in load_catalogue().items():
+        smart = bundle.config.kpis.get(kpi)
+        rows.append({"kpi": kpi, "name": definition.name, "definition": definition.definition,
+                     "formula": definition.formula, "unit": definition.unit,
+                     "direction": _direction(bundle, kpi, definition),
+                     "target": smart.target if smart else _default_target(bundle, kpi, definition),
+                     "target_by": smart.by if smart else None, "owner": smart.owner if smart else None})
+    return pd.DataFrame(rows)
+
+
+def _number(value: float, unit: str) -> str:
+    if unit == "points":
+        return f"{value:+.0f}"
+    if unit == "%":
+        return f"{value:.0f}%"
+    return f"{value:.1f}" + ("" if unit == "score" else f" {unit}")
+
+
+def headline(table: pd.DataFrame, kpis=("nps", "csat", "ces_low_effort", "churn", "resolution_time", "fcr")) -> list:
+    """Rows of :func:`kpi_table` as short display records (for the report's index page)."""
+    rows = table.set_index("kpi")
+    records = []
+    for kpi in kpis:
+        if kpi not in rows.index or rows.loc[kpi, "n"] == 0:
+            continue
+        r = rows.loc[kpi]
+        records.append({"kpi": kpi, "name": r["name"], "value": _number(r["value"], r["unit"]),
+                        "interval": f"{_number(r['ci_low'], r['unit'])} to {_number(r['ci_high'], r['unit'])}",
+                        "n": f"{int(r['n']):,}", "target": _number(r["target"], r["unit"]), "status": r["status"]})
+    return records
+
+
+def findings(table: pd.DataFrame) -> list[str]:
+    """Sentences about the KPI table, built from its numbers: the score against targets, then
+    each KPI that misses its target, largest gaps first."""
+    judged = table[table["status"] != "insufficient data"]
+    met = int((judged["status"] == "met").sum())
+    sentences = [f"{met} of {len(judged)} KPIs with enough data meet their target"
+                 + (f"; {len(table) - len(judged)} lack the data to judge." if len(judged) < len(table) else ".")]
+    missed = judged[judged["status"] == "not met"].copy()
+    missed["size"] = (missed["gap"] / missed["target"].abs().clip(lower=1)).abs()
+    for r in missed.sort_values("size", ascending=False).itertuples():
+        sentences.append(f"{r.name} is {_number(r.value, r.unit)} (95% interval {_number(r.ci_low, r.unit)} to "
+                         f"{_number(r.ci_high, r.unit)}, n = {int(r.n):,}) against a target of "
+                         f"{_number(r.target, r.unit)}.")
+    return sentences
+
+
+_TREE_COLUMNS = ["driver", "outcome", "link", "value", "ci_low", "ci_high", "n"]
+
+
+def _latest_nps_group(bundle: Bundle) -> pd.Series:
+    """Each customer's latest NPS answer as promoter / passive / detractor."""
+    answered = bundle.responses.dropna(subset=["customer_id", "nps"]).sort_values("submitted_at")
+    latest = answered.groupby("customer_id")["nps"].last()
+    return pd.cut(latest.astype(float), [-1, 6, 8, 10], labels=["detractor", "passive", "promoter"])
+
+
+def kpi_tree(bundle: Bundle, *, confidence: float = 0.95) -> pd.DataFrame:
+    """How operational and experience KPIs feed the outcomes, measured on the client's data.
+
+    Edges (where the data allow): CSAT → NPS and CES → NPS (Spearman correlation of the two
+    answers in the same response; CES signed so that positive = easier goes with higher NPS),
+    resolution time → ticket CSAT and first-response time → ticket CSAT (Spearman; negative =
+    slower goes with less satisfied), NPS → churn (churn rate of detractors minus promoters, in
+    percentage points, customers grouped by their latest NPS answer; Newcombe interval).
+
+    Returns ``driver, outcome, link, value, ci_low, ci_high, n``.
+    """
+    from cxnb import stats
+
+    edges = []
+    responses, tickets = bundle.responses, bundle.tickets
+    if responses is not None and "nps" in responses:
+        for driver, sign in (("csat", 1), ("ces", 1 if bundle.config.scales.ces_higher_is_easier else -1)):
+            if driver in responses:
+                c = stats.spearman_interval(sign * responses[driver].astype(float), responses["nps"].astype(float),
+                                            confidence)
+                edges.append((driver, "nps", "rank correlation", c.rho, c.ci_low, c.ci_high, c.n))
+    if tickets is not None and "csat" in tickets:
+        for end, driver in (("resolved_at", "resolution_time"), ("first_response_at", "first_response_time")):
+            if end in tickets:
+                hours = (tickets[end] - tickets["created_at"]).dt.total_seconds() / 3600
+                c = stats.spearman_interval(hours, tickets["csat"].astype(float), confidence)
+                edges.append((driver, "csat", "rank correlation", c.rho, c.ci_low, c.ci_high, c.n))
+    if responses is not None and "nps" in responses and bundle.transactions is not None:
+        status = metrics.churn(bundle.transactions, after_days=bundle.config.churn_after_days, min_base=1,
+                               customers=_latest_nps_group(bundle).rename("nps_group").reset_index(),
+                               by="nps_group")
+        groups = status.set_index("nps_group")
+        if {"detractor", "promoter"} <= set(groups.index):
+            d, p = groups.loc["detractor"], groups.loc["promoter"]
+            if d["n"] and p["n"]:
+                t = stats.two_proportion_test(int(d["churned"]), int(d["n"]), int(p["churned"]), int(p["n"]),
+                                              confidence=confidence)
+                edges.append(("nps", "churn", "detractor − promoter churn (points)", 100 * t.difference,
+                              100 * t.ci_low, 100 * t.ci_high, int(d["n"] + p["n"])))
+    return pd.DataFrame(edges, columns=_TREE_COLUMNS)

@@ -37,12 +37,16 @@ __all__ = [
     "nps_summary",
     "nps_difference",
     "nps_sample_size",
+    "proportion_sample_size",
+    "mean_sample_size",
     "wilson_interval",
     "two_proportion_test",
     "t_interval",
     "t_interval_from_moments",
     "quantile_interval",
     "bootstrap_interval",
+    "Correlation",
+    "spearman_interval",
     "holm",
 ]
 
@@ -646,6 +650,47 @@ def bootstrap_interval(
 
 
 # ---------------------------------------------------------------------------------------------
+# Association
+
+
+class Correlation(NamedTuple):
+    """A rank correlation with its base and interval."""
+
+    n: int
+    rho: float
+    ci_low: float
+    ci_high: float
+
+
+def spearman_interval(x, y, confidence: float = 0.95) -> Correlation:
+    """Spearman's rank correlation of paired values with a Fisher-z interval using the
+    Bonett & Wright (2000, Psychometrika 65:23-28) variance (1 + rho²/2) / (n - 3).
+
+    Pairs with a missing value are dropped. With fewer than 4 pairs, or no spread in either
+    variable, ``rho`` and the interval are NaN.
+
+    Examples
+    --------
+    >>> c = spearman_interval([1, 2, 3, 4, 5, 6, 7, 8], [2, 1, 4, 3, 6, 5, 8, 7])
+    >>> c.n, round(c.rho, 4), round(c.ci_low, 3), round(c.ci_high, 3)
+    (8, 0.9048, 0.428, 0.988)
+    """
+    z = _z_value(confidence)
+    a, b = _floats(x, "x"), _floats(y, "y")
+    if a.size != b.size:
+        raise CxnbError(f"x and y must pair up; got {a.size} and {b.size} values")
+    keep = ~(np.isnan(a) | np.isnan(b))
+    a, b = a[keep], b[keep]
+    n = int(a.size)
+    if n < 4 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return Correlation(n, math.nan, math.nan, math.nan)
+    rho = float(stats.spearmanr(a, b).statistic)
+    half = z * math.sqrt((1 + rho**2 / 2) / (n - 3))
+    centre = math.atanh(min(max(rho, -0.999999), 0.999999))
+    return Correlation(n, rho, math.tanh(centre - half), math.tanh(centre + half))
+
+
+# ---------------------------------------------------------------------------------------------
 # Multiple comparisons
 
 
@@ -677,3 +722,73 @@ def holm(p_values) -> np.ndarray:
     adjusted = np.empty_like(p)
     adjusted[order] = np.minimum(np.maximum.accumulate(scaled), 1.0)
     return adjusted
+
+
+# ---------------------------------------------------------------------------------------------
+# Sample sizes for proportions and means
+
+
+def proportion_sample_size(margin: float, *, expected: float = 0.5, confidence: float = 0.95) -> int:
+    """Cases needed for a proportion's interval of ± ``margin`` (normal approximation).
+
+    n = ceil(z**2 · p(1 - p) / margin**2) with p = ``expected``; the default 0.5 is the worst
+    case. Use it for CSAT top-2-box, first-contact resolution, churn.
+
+    Parameters
+    ----------
+    margin : float
+        Half-width on the proportion scale: 0.05 means ±5 percentage points.
+    expected : float
+        Expected proportion in [0, 1], e.g. the one observed so far.
+    confidence : float
+        Confidence level in (0, 1).
+
+    Returns
+    -------
+    int
+        Number of cases (responses, tickets, customers).
+
+    Examples
+    --------
+    >>> proportion_sample_size(0.05)
+    385
+    >>> proportion_sample_size(0.03, expected=0.8)
+    683
+    """
+    if not 0 < margin <= 1:
+        raise CxnbError(f"margin is a proportion in (0, 1]: ±5 percentage points is 0.05; got {margin!r}")
+    if not 0 <= expected <= 1:
+        raise CxnbError(f"expected is a proportion in [0, 1], e.g. 0.8 for 80 %; got {expected!r}")
+    return math.ceil(_z_value(confidence) ** 2 * expected * (1 - expected) / margin**2)
+
+
+def mean_sample_size(margin: float, *, sd: float, confidence: float = 0.95) -> int:
+    """Observations needed for a mean's interval of ± ``margin`` (normal approximation).
+
+    n = ceil((z · sd / margin)**2). The t interval of that many observations is slightly
+    wider; the difference is under 1 % of n once n is above about 100.
+
+    Parameters
+    ----------
+    margin : float
+        Half-width in the units of the values, e.g. 0.2 points of a 1-7 CES scale.
+    sd : float
+        Expected standard deviation of the values, e.g. the one observed so far.
+    confidence : float
+        Confidence level in (0, 1).
+
+    Returns
+    -------
+    int
+        Number of observations.
+
+    Examples
+    --------
+    >>> mean_sample_size(0.2, sd=1.5)
+    217
+    """
+    if not margin > 0:
+        raise CxnbError(f"margin must be a positive half-width in the units of the values; got {margin!r}")
+    if not sd >= 0:
+        raise CxnbError(f"sd must be a standard deviation (0 or more); got {sd!r}")
+    return math.ceil((_z_value(confidence) * sd / margin) ** 2)

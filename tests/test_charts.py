@@ -69,3 +69,21 @@ def test_charts_render_to_svg_offline():
     import vl_convert as vlc
     rendered = vlc.vegalite_to_svg(svg)
     assert rendered.startswith("<svg") and "NPS by channel" in rendered
+
+
+def test_heatmap_marks_empty_cells_and_writes_counts():
+    frame = pd.DataFrame({"table": ["tickets", "tickets"], "channel": ["chat", "web"], "rows": [12, 0]})
+    spec = charts.heatmap(frame, title="Rows by channel", x="channel", y="table", value="rows").to_dict()
+    assert spec["title"] == "Rows by channel"
+    cells, labels = spec["layer"]
+    assert cells["mark"]["type"] == "rect" and labels["mark"]["type"] == "text"
+    assert cells["encoding"]["color"]["condition"]["test"] == "(datum['rows'] > 0)"
+    assert cells["encoding"]["color"]["value"] == "#fdecea"  # an empty cell is drawn in red
+    assert labels["encoding"]["text"]["field"] == "rows"
+
+
+def test_bars_sorted_largest_first():
+    frame = pd.DataFrame({"check": ["speeders", "duplicates"], "count": [144, 96]})
+    spec = charts.bars(frame, title="Flagged responses", category="check", value="count").to_dict()
+    assert spec["title"] == "Flagged responses" and spec["mark"]["type"] == "bar"
+    assert spec["encoding"]["y"]["sort"] == "-x" and spec["encoding"]["x"]["field"] == "count"

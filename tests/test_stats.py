@@ -378,3 +378,53 @@ def test_holm_is_monotone_capped_and_never_below_the_raw_p(p_values):
     order = np.argsort(raw, kind="stable")
     assert np.all(np.diff(adjusted[order]) >= 0)
     assert np.all((adjusted >= raw) & (adjusted <= 1))
+
+
+def test_spearman_interval_by_hand():
+    from cxnb.stats import spearman_interval
+
+    # ranks differ by 1 in every pair: Σd² = 8, rho = 1 − 6·8 / (8·63) = 0.904762;
+    # Bonett–Wright: atanh(rho) ± 1.959964·sqrt((1 + rho²/2) / 5) → (0.42789, 0.98760)
+    c = spearman_interval([1, 2, 3, 4, 5, 6, 7, 8], [2, 1, 4, 3, 6, 5, 8, 7])
+    assert c.n == 8 and c.rho == pytest.approx(0.904762, abs=1e-6)
+    assert (c.ci_low, c.ci_high) == pytest.approx((0.42789, 0.98760), abs=1e-5)
+    assert np.isnan(spearman_interval([1, 1, 1, 1], [1, 2, 3, 4]).rho)  # no spread: nothing to rank
+
+
+# --- Proportions and means: sample size -------------------------------------------------------
+
+
+def test_proportion_sample_size_hand_worked():
+    # Cochran's worst case: z² · 0.5 · 0.5 / 0.05² = 3.841459 · 0.25 / 0.0025 = 384.15 -> 385
+    assert cxnb.stats.proportion_sample_size(0.05) == 385
+    # hand: 3.841459 · 0.8 · 0.2 / 0.03² = 0.614633 / 0.0009 = 682.93 -> 683
+    assert cxnb.stats.proportion_sample_size(0.03, expected=0.8) == 683
+    # hand: 90% z = 1.644854, z² = 2.705543; · 0.25 / 0.0025 = 270.55 -> 271
+    assert cxnb.stats.proportion_sample_size(0.05, confidence=0.90) == 271
+
+
+def test_mean_sample_size_hand_worked():
+    # hand: (1.959964 · 1.5 / 0.2)² = 14.69973² = 216.08 -> 217
+    assert cxnb.stats.mean_sample_size(0.2, sd=1.5) == 217
+    # hand: 99% z = 2.575829; (2.575829 · 10 / 2)² = 12.87915² = 165.87 -> 166
+    assert cxnb.stats.mean_sample_size(2, sd=10, confidence=0.99) == 166
+
+
+@PROPERTY
+@given(st.floats(0.01, 0.2), st.floats(0.05, 0.95))
+def test_proportion_sample_size_is_the_smallest_n_reaching_the_margin(margin, p):
+    n = cxnb.stats.proportion_sample_size(margin, expected=p)
+    half_width = lambda m: 1.959963984540054 * math.sqrt(p * (1 - p) / m)  # noqa: E731  Wald half-width
+    assert half_width(n) <= margin + 1e-12 and (n == 1 or half_width(n - 1) > margin - 1e-12)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: cxnb.stats.proportion_sample_size(5), r"±5 percentage points is 0.05"),
+    (lambda: cxnb.stats.proportion_sample_size(0.05, expected=80), r"expected is a proportion in \[0, 1\]"),
+    (lambda: cxnb.stats.mean_sample_size(0, sd=1), "margin must be a positive half-width"),
+    (lambda: cxnb.stats.mean_sample_size(0.2, sd=-1), "sd must be a standard deviation"),
+    (lambda: cxnb.stats.mean_sample_size(0.2, sd=1, confidence=95), "between 0 and 1"),
+])
+def test_bad_sample_size_input_is_refused(call, message):
+    with pytest.raises(CxnbError, match=message):
+        call()

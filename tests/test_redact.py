@@ -1,0 +1,112 @@
+"""cxnb.redact: recall and precision on a hand-labelled fixture, exact redactions, and the PII
+planted in the sample companies found again."""
+
+from collections import Counter
+
+import pandas as pd
+import pytest
+
+from conftest import DATA
+from cxnb import CxnbError, load_sample, sample_truth
+from cxnb.redact import PII_KINDS, Pii, find_pii, redact, redact_series
+
+
+@pytest.fixture(scope="module")
+def labelled():
+    """tests/data/pii_labelled.csv: realistic customer texts, about half of them hard negatives
+    (order/ticket numbers, dates, prices, versions, postcodes, Luhn-failing 16-digit numbers);
+    ``expected`` lists the PII as ``kind:exact substring`` joined by ``|``."""
+    return pd.read_csv(DATA / "pii_labelled.csv", dtype=str, keep_default_na=False)
+
+
+def _scores(labelled: pd.DataFrame) -> dict:
+    """Per kind: (true positives, expected, predicted), spans compared by kind and exact text."""
+    hits, expected, predicted = Counter(), Counter(), Counter()
+    for text, spans in zip(labelled["text"], labelled["expected"]):
+        want = Counter(tuple(span.split(":", 1)) for span in spans.split("|") if span)
+        got = Counter((p.kind, p.text) for p in find_pii(text))
+        for counter, found in ((expected, want), (predicted, got), (hits, want & got)):
+            for (kind, _), n in found.items():
+                counter[kind] += n
+    return {kind: (hits[kind], expected[kind], predicted[kind]) for kind in PII_KINDS}
+
+
+def test_fixture_is_realistic_in_size_and_mix(labelled):
+    assert len(labelled) >= 80
+    assert (labelled["expected"] == "").sum() >= 0.35 * len(labelled)  # a good share of hard negatives
+    for text, spans in zip(labelled["text"], labelled["expected"]):
+        for span in filter(None, spans.split("|")):
+            kind, found = span.split(":", 1)
+            assert kind in PII_KINDS and found in text, (text, span)
+
+
+@pytest.mark.parametrize("kind", PII_KINDS)
+def test_recall_and_precision_per_kind(labelled, kind):
+    hits, expected, predicted = _scores(labelled)[kind]
+    recall, precision = hits / expected, hits / predicted if predicted else 0.0
+    measured = f"{kind}: recall {recall:.3f} ({hits}/{expected}), precision {precision:.3f} ({hits}/{predicted})"
+    assert recall >= 0.95, measured
+    assert precision >= 0.9, measured
+
+
+@pytest.mark.parametrize("text, redacted", [
+    ("Call me on 07700 900123 or (0117) 496 0456, order 4417723 is late",
+     "Call me on [phone] or [phone], order 4417723 is late"),
+    ("jo.bloggs+beans@mail.example.co.uk paid with 5555-5555-5555-4444 on 2025-03-01",
+     "[email] paid with [card] on 2025-03-01"),
+    ("Ticket TK-000123: £12.50 refund, app v2.3.1, card 4111 1111 1111 1112 (a typo)",
+     "Ticket TK-000123: £12.50 refund, app v2.3.1, card 4111 1111 1111 1112 (a typo)"),
+    ("US office +1 212 555 0147, desk 212-555-0198, Paris +33 1 23 45 67 89.",
+     "US office [phone], desk [phone], Paris [phone]."),
+    ("Amex 3782 822463 10005 declined", "Amex [card] declined"),
+    ("", ""),
+])
+def test_redact_exact_output(text, redacted):
+    assert redact(text) == redacted
+
+
+def test_find_pii_reports_positions_in_order():
+    text = "mail a@example.com, ring 0161 496 0123"
+    assert find_pii(text) == [Pii("email", 5, 18, "a@example.com"), Pii("phone", 25, 38, "0161 496 0123")]
+    assert all(text[p.start:p.end] == p.text for p in find_pii(text))
+
+
+def test_redact_series_keeps_missing_index_name_and_input():
+    texts = pd.Series(["ring 07700 900123", None, "no pii here", "x@example.org"], index=[10, 11, 12, 13],
+                      name="comment", dtype="str")
+    before = texts.copy()
+    out = redact_series(texts)
+    assert out.tolist()[0] == "ring [phone]" and pd.isna(out[11]) and out[13] == "[email]"
+    assert out.index.tolist() == [10, 11, 12, 13] and out.name == "comment" and out.dtype == texts.dtype
+    pd.testing.assert_series_equal(texts, before)  # the caller's series is untouched
+
+
+def test_redact_series_of_object_texts_and_all_missing():
+    mixed = pd.Series(["a@example.com", pd.NA, float("nan")], dtype=object)
+    out = redact_series(mixed)
+    assert out[0] == "[email]" and pd.isna(out[1]) and pd.isna(out[2])
+    assert redact_series(pd.Series([None, None], dtype=object)).isna().all()
+
+
+def test_bad_input_is_refused_with_a_clear_message():
+    with pytest.raises(CxnbError, match="expects a str; got float"):
+        find_pii(float("nan"))
+    with pytest.raises(CxnbError, match="pandas Series"):
+        redact_series(["a@example.com"])
+    with pytest.raises(CxnbError, match="comment holds 1 other value"):
+        redact_series(pd.Series(["ok", 12345678901], name="comment", dtype=object))
+    with pytest.raises(CxnbError, match="nps has dtype int64"):
+        redact_series(pd.Series([9, 10], name="nps"))
+
+
+@pytest.mark.parametrize("sample", ["b2c", "b2b"])
+def test_planted_pii_in_the_samples_is_found(sample):
+    bundle, truth = load_sample(sample), sample_truth(sample)["text"]["pii"]
+    texts = pd.concat([bundle.responses["comment"], bundle.reviews["text"]], ignore_index=True).dropna()
+    kinds = texts.map(lambda text: {p.kind for p in find_pii(text)})
+    found = {kind: int(kinds.map(lambda k: kind in k).sum()) for kind in PII_KINDS}
+    # truth.json counts the texts the generator gave an e-mail address or a phone number (and no cards)
+    assert found == {"email": truth["texts_with_email"], "phone": truth["texts_with_phone"], "card": 0}
+    redacted = redact_series(texts)
+    assert not redacted.str.contains("@example.", regex=False).any()
+    assert redacted.str.contains("[phone]", regex=False).sum() == truth["texts_with_phone"]
