@@ -4,24 +4,35 @@ VENV := .venv
 BIN := $(VENV)/bin
 SAMPLE := data/samples/b2c/client.yaml
 
-.PHONY: report test setup clean
+.PHONY: report test setup browser clean
 
 report: $(VENV)/.installed
-	$(BIN)/cxnb validate $(SAMPLE)
+	$(BIN)/cxnb run $(SAMPLE) --out reports
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed browser
 	$(BIN)/python -m pytest
 
 setup: $(VENV)/.installed
 
 # The kit, its test tools and a Jupyter kernel registered inside the venv (--sys-prefix), so
-# papermill and nbval never pick up a stale "python3" kernel from the user's Jupyter folder.
+# JupyterLab and nbval never pick up a stale "python3" kernel from the user's Jupyter folder.
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cxnb needs Python 3.11 or newer; run: make PYTHON=python3.11 ...")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name cxnb --display-name "Python (cxnb)" > /dev/null
 	@touch $@
+
+# Debian's Chromium renders the reports in a headless-browser test. Installed when missing and
+# this user may (root with apt-get); otherwise that test is skipped and says why.
+browser:
+	@command -v chromium > /dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
+	    echo "installing Debian's chromium for the report render test"; \
+	    apt-get update -qq > /dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null; \
+	  else \
+	    echo "chromium is not installed (sudo apt-get install chromium): the browser test will be skipped"; \
+	  fi; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache

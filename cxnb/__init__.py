@@ -7,6 +7,7 @@ from cxnb.bundle import Bundle, load_bundle
 from cxnb.config import ClientConfig, load_config
 from cxnb.errors import ConfigError, CxnbError, SampleError, SchemaError, SourceError
 from cxnb.samples import load_sample, sample_config, sample_names, sample_truth
+from cxnb.step import Step, setup
 
 __all__ = [
     "Bundle",
@@ -16,12 +17,14 @@ __all__ = [
     "SampleError",
     "SchemaError",
     "SourceError",
+    "Step",
     "load_bundle",
     "load_config",
     "load_sample",
     "sample_config",
     "sample_names",
     "sample_truth",
+    "setup",
 ]
 
 __version__ = "0.1.0"

@@ -2,17 +2,23 @@
 
 ``cxnb validate CONFIG...`` prints each client's bundle summary, or every problem found.
 Exit status: 0 all valid, 1 data problems, 2 an unusable config.
+
+``cxnb run CONFIG... [--steps 4,5] [--out reports/] [--jobs N] [--timeout S] [-p name=value]``
+produces one report per client. Exit status: 0 every client and step succeeded, 1 something
+failed (the other clients and steps still ran), 2 refused before running (bad parameter).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import pandas as pd
 
 from cxnb.bundle import format_problems, load_bundle
 from cxnb.errors import ConfigError, SchemaError
+from cxnb.paths import NOTEBOOKS, REPORTS
 
 __all__ = ["main"]
 
@@ -37,9 +43,35 @@ def _validate(paths: list[str]) -> int:
         with pd.option_context("display.width", 160, "display.max_columns", 20):
             print(bundle.summary().to_string(index=False))
         if len(bundle.problems):
-            print(f"{len(bundle.problems)} warning(s):")
+            print(f"{len(bundle.problems)} note(s):")
             print(format_problems(bundle.problems))
     return status
+
+
+def _steps(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected step numbers such as 4,5; got {text!r}") from None
+
+
+def _parameter(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"expected name=value; got {text!r}")
+    return name, value
+
+
+def _run(args) -> int:
+    from cxnb.runner import ParameterError, run
+
+    try:
+        result = run(args.configs, steps=args.steps, out=args.out, jobs=args.jobs, timeout=args.timeout,
+                     parameters=dict(args.parameter), notebooks=args.notebooks)
+    except ParameterError as exc:
+        print(f"REFUSED {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    return EXIT_OK if result.ok else EXIT_DATA
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,10 +79,17 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     validate = commands.add_parser("validate", help="check client configs and their data")
     validate.add_argument("configs", nargs="+", metavar="CONFIG", help="client YAML file(s)")
+    runner = commands.add_parser("run", help="produce a report per client")
+    runner.add_argument("configs", nargs="+", metavar="CONFIG", help="client YAML file(s)")
+    runner.add_argument("--steps", type=_steps, default=None, help="step numbers to run, e.g. 4,5 (default: all)")
+    runner.add_argument("--out", type=Path, default=REPORTS, help="reports folder (default: reports/)")
+    runner.add_argument("--jobs", type=int, default=2, help="notebooks run at once (default: 2)")
+    runner.add_argument("--timeout", type=float, default=600, help="seconds a cell may take (default: 600)")
+    runner.add_argument("--notebooks", type=Path, default=NOTEBOOKS, help="folder of step notebooks (default: notebooks/)")
+    runner.add_argument("-p", "--parameter", type=_parameter, action="append", default=[], metavar="NAME=VALUE",
+                        help="extra notebook parameter (a string)")
     args = parser.parse_args(argv)
-    if args.command == "validate":
-        return _validate(args.configs)
-    return EXIT_CONFIG
+    return _validate(args.configs) if args.command == "validate" else _run(args)
 
 
 if __name__ == "__main__":

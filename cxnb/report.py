@@ -1,0 +1,103 @@
+"""Report files: a step notebook as offline HTML, the client's index page, the manifest.
+
+The HTML uses the kit's nbconvert template (``cxnb/report_template/cxnb``): JupyterLab's
+layout with code hidden and nothing loaded from the network — charts are inline SVG, and
+require.js, MathJax, mermaid and the widget manager are left out (offline they fail, and
+MathJax would typeset "$50 … $20" in customer text as maths). Text from data reaches the page
+only through escaped tables and :meth:`cxnb.step.Step.say`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+
+import nbformat
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import TagRemovePreprocessor
+
+__all__ = ["TEMPLATES", "HIDDEN_TAGS", "export_html", "write_index", "write_manifest", "step_title"]
+
+TEMPLATES = Path(__file__).parent / "report_template"
+HIDDEN_TAGS = {"parameters", "injected-parameters", "exercise", "solution"}
+_HEADING = re.compile(r"^##\s+(.+?)\s*$", re.M)
+_ACTIVE_SVG = re.compile(r"<script|<foreignObject|\son\w+\s*=|javascript:", re.I)
+
+
+def step_title(name: str) -> str:
+    """``"04_define_kpis"`` → ``"4 · Define KPIs"``."""
+    number, _, words = name.partition("_")
+    text = words.replace("_", " ").capitalize().replace("Kpis", "KPIs").replace("kpis", "KPIs")
+    return f"{int(number)} · {text}"
+
+
+def _toc(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
+    """(anchor, title) of every ``##`` heading, anchors as nbconvert writes them."""
+    titles = [m.group(1) for cell in nb.cells if cell.cell_type == "markdown" for m in _HEADING.finditer(cell.source)]
+    return [(title.replace(" ", "-"), title) for title in titles]
+
+
+def _inert_svg(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Charts go into the page as inline SVG; one that could run code is shown as a notice instead."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            svg = output.get("data", {}).get("image/svg+xml")
+            if svg is not None and _ACTIVE_SVG.search(svg):
+                output["data"] = {"text/plain": "[chart removed: its SVG contained script or event handlers]"}
+    return nb
+
+
+def export_html(nb: nbformat.NotebookNode, path: Path, *, context: dict) -> Path:
+    """Write ``nb`` as a self-contained HTML page with code hidden.
+
+    ``context`` fills the page header: ``client, step, cycle, period, run_date`` and, for a
+    failed step, ``failed`` (the error message).
+    """
+    exporter = HTMLExporter(template_name="cxnb", extra_template_basedirs=[str(TEMPLATES)], exclude_input=True,
+                            exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=HIDDEN_TAGS, enabled=True), enabled=True)
+    resources = {"metadata": {"name": f"{context['client']} — {context['step']}"},
+                 "cxnb": {**context, "toc": _toc(nb)}}
+    body, _ = exporter.from_notebook_node(_inert_svg(nb), resources=resources)
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def write_manifest(manifest: dict, folder: Path) -> Path:
+    """``manifest.json`` of a run."""
+    path = folder / "manifest.json"
+    path.write_text(json.dumps(manifest, indent=2, default=str, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def _headline(artifacts: Path) -> list[dict]:
+    facts = artifacts.glob("*/facts.json")
+    rows = []
+    for path in sorted(facts):
+        rows += json.loads(path.read_text(encoding="utf-8")).get("headline", [])
+    return rows
+
+
+def _findings(artifacts: Path, limit: int = 10) -> list[str]:
+    found = []
+    for path in sorted(artifacts.glob("*/facts.json")):
+        found += json.loads(path.read_text(encoding="utf-8")).get("findings", [])
+    return found[:limit]
+
+
+def write_index(folder: Path, manifest: dict) -> Path:
+    """``index.html`` of a client's report, built from the manifest and the steps' facts."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True))
+    artifacts = folder / "artifacts"
+    page = env.get_template("page.html.j2").render(
+        client=manifest["client"], cycle=manifest.get("cycle") or "–", period=manifest.get("period") or "–",
+        run_date=manifest["started"][:16].replace("T", " "), status=manifest["status"],
+        headline=_headline(artifacts), findings=_findings(artifacts),
+        steps=[{**s, "title": step_title(s["step"])} for s in manifest["steps"]])
+    path = folder / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path
