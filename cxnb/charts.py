@@ -145,7 +145,7 @@ def heatmap(frame: pd.DataFrame, *, title: str, x: str, y: str, value: str, fmt:
                                                             legend=None), alt.value("#fdecea")),
         tooltip=[f"{y}:N", f"{x}:N", alt.Tooltip(f"{value}:Q", format=fmt)])
     labels = base.mark_text(fontSize=11).encode(text=alt.Text(f"{value}:Q", format=fmt), color=alt.value(_INK))
-    return alt.layer(cells, labels).properties(title=title)
+    return alt.layer(cells, labels).properties(title=title, width=alt.Step(78), height=alt.Step(30))
 
 
 def bars(frame: pd.DataFrame, *, title: str, category: str, value: str, unit: str = "") -> alt.Chart:

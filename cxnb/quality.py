@@ -22,6 +22,7 @@ from cxnb.bundle import Bundle
 from cxnb.errors import CxnbError
 from cxnb.kpis import kpi_frame
 from cxnb.metrics import PERIODS
+from cxnb.redact import PII_KINDS, find_pii, redact
 from cxnb.schema import TABLES
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
     "audit",
     "sample_size",
     "AUDIT_COLUMNS",
+    "personal_data",
+    "findings",
 ]
 
 AUDIT_COLUMNS = ["check", "table", "column", "count", "share", "examples", "rule"]
@@ -560,3 +563,48 @@ def sample_size(bundle: Bundle, *, period: str = "quarter") -> pd.DataFrame:
                                  f"({verdict})."})
     return pd.DataFrame(rows, columns=["kpi", "precision", "needed", "have_total", "latest_period", "have_latest",
                                        "sufficient", "sentence"])
+
+
+FREE_TEXT = {"responses": ("response_id", "comment"), "reviews": ("review_id", "text")}
+
+
+def personal_data(bundle: Bundle, *, examples: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Personal data typed into free text (survey comments, reviews), found by :mod:`cxnb.redact`.
+
+    Returns two frames: counts ``table, column, kind, texts, matches`` (every kind listed,
+    zeros included) and up to ``examples`` texts per table that held some, **already
+    redacted**: ``table, id, text``. Nothing unredacted leaves this function.
+
+    Examples
+    --------
+    >>> from cxnb import load_sample
+    >>> counts, shown = personal_data(load_sample("b2b"))
+    >>> int(counts.set_index(["table", "kind"]).loc[("responses", "email"), "texts"])
+    7
+    >>> bool(shown["text"].str.contains("@example").any())
+    False
+    """
+    counts, shown = [], []
+    for table, (key, column) in FREE_TEXT.items():
+        frame = bundle.tables.get(table)
+        if frame is None or column not in frame:
+            continue
+        texts = frame[[key, column]].dropna()
+        found = texts[column].map(find_pii)
+        for kind in PII_KINDS:
+            per_text = found.map(lambda items: sum(p.kind == kind for p in items))
+            counts.append({"table": table, "column": column, "kind": kind, "texts": int((per_text > 0).sum()),
+                           "matches": int(per_text.sum())})
+        hits = texts[found.map(bool)].head(examples)
+        shown += [{"table": table, "id": i, "text": redact(t)} for i, t in zip(hits[key], hits[column])]
+    return (pd.DataFrame(counts, columns=["table", "column", "kind", "texts", "matches"]),
+            pd.DataFrame(shown, columns=["table", "id", "text"]))
+
+
+def findings(audit_table: pd.DataFrame, sizes: pd.DataFrame) -> list[str]:
+    """Sentences for the report's front page: survey-hygiene problems found, then each KPI
+    whose latest period has too few responses for the client's precision."""
+    survey = audit_table[audit_table["check"].isin(["speeders", "straight_liners", "duplicate_submissions"])]
+    found = [f"Data audit: {int(r.count):,} {r.check.replace('_', ' ')} among the survey responses ({r.share:.1%})."
+             for r in survey.itertuples() if r.count]
+    return found + sizes.loc[~sizes["sufficient"], "sentence"].tolist()

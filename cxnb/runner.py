@@ -95,7 +95,7 @@ def _kernel_folder() -> str:
     spec.mkdir(parents=True)
     (spec / "kernel.json").write_text(json.dumps({
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-                 "--IPKernelApp.log_level=ERROR"],
+                 "--IPKernelApp.log_level=CRITICAL"],
         "display_name": "cxnb (runner)", "language": "python"}))
     return str(folder)
 

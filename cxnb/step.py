@@ -63,20 +63,19 @@ class Step:
         """This step's artifact folder (created on first save)."""
         return self.artifacts / self.name
 
-    def save(self, name: str, frame: pd.DataFrame) -> Path:
-        """Save a table as Parquet (for later steps) and CSV (for people; formulas neutralised)."""
+    def save(self, name: str, frame: pd.DataFrame) -> None:
+        """Save a table as Parquet (for later steps) and CSV (for people; formulas neutralised).
+        Returns nothing, so a cell ending with a save shows no file path in the report."""
         self.folder.mkdir(parents=True, exist_ok=True)
         frame.to_parquet(self.folder / f"{name}.parquet", index=False)
         to_csv(frame, self.folder / f"{name}.csv")
-        return self.folder / f"{name}.parquet"
 
-    def facts(self, **facts) -> dict:
+    def facts(self, **facts) -> None:
         """Record facts (numbers, short texts) in ``facts.json``; the report's index reads them."""
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / "facts.json"
         merged = (json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}) | facts
         path.write_text(json.dumps(merged, indent=2, default=str, ensure_ascii=False), encoding="utf-8")
-        return merged
 
     def read(self, step: str, name: str) -> pd.DataFrame | None:
         """A table another step saved in this run, or None when that step has not produced it."""

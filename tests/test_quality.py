@@ -313,3 +313,25 @@ def test_sample_size_covers_the_service_kpis_and_refuses_unknown_periods(samples
     assert (plan["sufficient"] == (plan["have_latest"] >= plan["needed"])).all()
     with pytest.raises(CxnbError, match="period must be one of day, week, month, quarter, year; got 'fortnight'"):
         sample_size(samples["b2b"], period="fortnight")
+
+
+@pytest.mark.parametrize("name", ["b2c", "b2b"])
+def test_personal_data_counts_match_the_planted_texts_and_examples_are_redacted(name):
+    from cxnb.quality import personal_data
+
+    counts, shown = personal_data(load_sample(name))
+    planted = sample_truth(name)["text"]["pii"]
+    totals = counts.groupby("kind")["texts"].sum()
+    assert (totals["email"], totals["phone"]) == (planted["texts_with_email"], planted["texts_with_phone"])
+    assert len(shown) > 0 and not shown["text"].str.contains(r"@\w|\d{3}[ -]?\d{4}", regex=True).any()
+    assert shown["text"].str.contains(r"\[(?:email|phone)\]", regex=True).all()
+
+
+def test_findings_sentences_come_from_the_numbers():
+    from cxnb.quality import findings
+
+    audit_table = pd.DataFrame({"check": ["speeders", "straight_liners", "missing_values"], "count": [12, 0, 5],
+                                "share": [0.012, 0.0, 0.5]})
+    sizes = pd.DataFrame({"sufficient": [True, False], "sentence": ["enough", "±5 NPS points needs 1,537."]})
+    assert findings(audit_table, sizes) == [
+        "Data audit: 12 speeders among the survey responses (1.2%).", "±5 NPS points needs 1,537."]
