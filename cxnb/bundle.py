@@ -8,6 +8,7 @@ every problem of every table at once. Source files are only ever read.
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,9 @@ from cxnb.errors import ConfigError, SchemaError, SourceError
 from cxnb.io import RawSource, read_source
 from cxnb.schema import PROBLEM_COLUMNS, TABLES, check_foreign_keys, normalise, problem
 
-__all__ = ["Bundle", "load_bundle", "format_problems"]
+__all__ = ["Bundle", "load_bundle", "format_problems", "save_snapshot", "load_snapshot", "SNAPSHOT"]
+
+SNAPSHOT = ".bundle.pickle"
 
 
 @dataclass
@@ -89,6 +92,8 @@ def load_bundle(config: ClientConfig | str | Path) -> Bundle:
         if frame is not None:
             tables[name], sources[name] = frame, raw
     problems += check_foreign_keys(tables, {n: raw.frame.index.to_numpy() for n, raw in sources.items()})
+    for raw in sources.values():  # the text as read is no longer needed: keep the facts only
+        raw.row_numbers, raw.frame = raw.frame.index, raw.frame.iloc[:0]
     report = pd.DataFrame(problems, columns=PROBLEM_COLUMNS)
     errors = report[report["severity"] == "error"]
     if len(errors):
@@ -153,3 +158,27 @@ def format_problems(problems: pd.DataFrame) -> str:
         examples = f" [e.g. {', '.join(p.examples)}]" if p.examples else ""
         lines.append(f"  - {p.severity}: {p.table}.{p.column}{rows}: {p.problem}{examples}")
     return "\n".join(lines)
+
+
+def save_snapshot(bundle: Bundle, folder: Path) -> Path:
+    """Keep a validated bundle in a run's private folder so the run's notebooks need not read
+    and validate the sources again (see :func:`load_snapshot`)."""
+    path = Path(folder) / SNAPSHOT
+    with path.open("wb") as handle:
+        pickle.dump(bundle, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def load_snapshot(folder: Path, config: ClientConfig) -> Bundle | None:
+    """The bundle :func:`save_snapshot` left in ``folder`` for the same client config, or None.
+
+    Only for folders the runner made itself: a pickle must never come from elsewhere.
+    """
+    path = Path(folder) / SNAPSHOT
+    if not path.is_file():
+        return None
+    with path.open("rb") as handle:
+        bundle = pickle.load(handle)
+    same = isinstance(bundle, Bundle) and bundle.config.path and config.path \
+        and Path(bundle.config.path).resolve() == Path(config.path).resolve()
+    return bundle if same else None

@@ -392,7 +392,7 @@ def _code_checks(bundle: Bundle) -> list[dict]:
         frame, source = bundle.tables.get(note.table), bundle.sources.get(note.table)
         examples = []
         if frame is not None and source is not None:
-            positions = source.frame.index.get_indexer(note.rows[:_EXAMPLES])
+            positions = source.row_numbers.get_indexer(note.rows[:_EXAMPLES])
             examples = frame[TABLES[note.table].key[0]].iloc[positions].astype(str).tolist()
         rows.append(_row("missing_value_codes", note.table, note.column, note.problem, frame, count=int(note.n_rows),
                          examples=examples))

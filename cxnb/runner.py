@@ -33,7 +33,7 @@ from pathlib import Path
 import nbformat
 import papermill
 
-from cxnb.bundle import Bundle, format_problems, load_bundle
+from cxnb.bundle import SNAPSHOT, Bundle, format_problems, load_bundle, save_snapshot
 from cxnb.config import load_config
 from cxnb.errors import ConfigError, CxnbError, SchemaError
 from cxnb.paths import NOTEBOOKS, REPORTS
@@ -303,6 +303,7 @@ def run(configs, *, steps: list[int] | None = None, out: Path = REPORTS, jobs: i
             client.staging = out / ".staging" / f"{client.slug}-{_stamp()}"
             for sub in ("notebooks", "steps", "artifacts"):
                 (client.staging / sub).mkdir(parents=True)
+            save_snapshot(client.bundle, client.staging / "artifacts")
         else:
             progress(f"[{client.name}] not run: {client.problem}")
     _execute_all([c for c in clients if c.problem is None], selected, jobs, timeout, parameters, progress)
@@ -310,6 +311,7 @@ def run(configs, *, steps: list[int] | None = None, out: Path = REPORTS, jobs: i
     for client in clients:
         manifest = _manifest(client, selected)
         if client.problem is None:
+            (client.staging / "artifacts" / SNAPSHOT).unlink(missing_ok=True)
             write_manifest(manifest, client.staging)
             write_index(client.staging, manifest)
         where = _publish(client, manifest)

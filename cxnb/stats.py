@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import special
 
 from cxnb.errors import CxnbError
 
@@ -147,7 +147,7 @@ def _check_confidence(confidence: float) -> float:
 
 def _z_value(confidence: float) -> float:
     """Two-sided standard-normal quantile for ``confidence`` (1.96 for 0.95)."""
-    return float(stats.norm.ppf(0.5 + _check_confidence(confidence) / 2))
+    return float(special.ndtri(0.5 + _check_confidence(confidence) / 2))
 
 
 def _count(value, name: str) -> int:
@@ -262,6 +262,8 @@ def _tango_score(delta: float, detractors: int, promoters: int, n: int) -> float
 def _tango_interval(detractors: int, passives: int, promoters: int, z: float) -> tuple[float, float]:
     """Score interval: the NPS values whose Tango score lies within ±z, found by bisection
     between the observed NPS and ±1 (as in Rocks' R package ``NPS``)."""
+    from scipy import optimize  # imported here: only Tango needs it
+
     n = detractors + passives + promoters
     nps = (promoters - detractors) / n
 
@@ -329,7 +331,7 @@ def _z_test(estimate: float, se: float) -> tuple[float, float]:
     if se == 0:
         return math.nan, math.nan
     z = estimate / se
-    return z, float(2 * stats.norm.sf(abs(z)))
+    return z, float(2 * special.ndtr(-abs(z)))
 
 
 def nps_difference(a_counts, b_counts, confidence: float = 0.95) -> NpsDifference:
@@ -550,7 +552,7 @@ def t_interval_from_moments(n: int, mean: float, sd: float, confidence: float = 
     n = _count(n, "n")
     if n < 2 or math.isnan(sd):
         return MeanInterval(n, float(mean) if n else math.nan, math.nan, math.nan, math.nan)
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
+    half = float(special.stdtrit(n - 1, 0.5 + confidence / 2)) * sd / math.sqrt(n)
     return MeanInterval(n, float(mean), float(sd), mean - half, mean + half)
 
 
@@ -575,6 +577,8 @@ def quantile_interval(values, q: float, confidence: float = 0.95) -> QuantileInt
     x = _numbers(values, "quantile_interval values")
     if x.size == 0:
         return QuantileInterval(0, math.nan, math.nan, math.nan)
+    from scipy import stats  # imported here: scipy.stats costs half a second to import
+
     limits = stats.quantile_test(x, q=float(np.quantile(x, q)), p=q).confidence_interval(confidence)
     return QuantileInterval(x.size, float(np.quantile(x, q)), float(limits.low), float(limits.high))
 
@@ -684,6 +688,8 @@ def spearman_interval(x, y, confidence: float = 0.95) -> Correlation:
     n = int(a.size)
     if n < 4 or np.ptp(a) == 0 or np.ptp(b) == 0:
         return Correlation(n, math.nan, math.nan, math.nan)
+    from scipy import stats  # imported here: scipy.stats costs half a second to import
+
     rho = float(stats.spearmanr(a, b).statistic)
     half = z * math.sqrt((1 + rho**2 / 2) / (n - 3))
     centre = math.atanh(min(max(rho, -0.999999), 0.999999))

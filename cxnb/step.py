@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cxnb.bundle import Bundle, load_bundle
+from cxnb.bundle import Bundle, load_bundle, load_snapshot
 from cxnb.config import ClientConfig, load_config
 from cxnb.exports import to_csv
 from cxnb.paths import REPORTS
@@ -103,14 +103,16 @@ def setup(name: str, *, config: str | Path | None = None, output_dir: str | Path
     """Start step ``name`` (e.g. ``"04_define_kpis"``) for a client config (default: the B2C sample).
 
     ``output_dir`` is the run's artifact folder; by default ``reports/.interactive/<client>/artifacts``.
+    In a ``cxnb run`` the runner has validated the bundle already and left it there; it is
+    reused instead of reading the sources again.
     """
     import altair as alt
 
     from cxnb.charts import use_theme
 
     client = load_config(config or sample_config("b2c"))
-    bundle = load_bundle(client)
     artifacts = Path(output_dir) if output_dir else REPORTS / ".interactive" / client.slug / "artifacts"
+    bundle = load_snapshot(artifacts, client) or load_bundle(client)
     alt.renderers.enable("svg")
     use_theme()
     pd.set_option("display.max_columns", 30)

@@ -107,3 +107,16 @@ def test_client_with_bad_data_is_reported_and_others_run(tmp_path):
     assert [c["status"] for c in result.clients] == ["failed", "ok"]
     manifest = _manifest(next((tmp_path / "reports" / ".failed" / "bad-copy").iterdir()))
     assert "responses.response_id rows 2, 3: duplicate id" in manifest["problem"]
+
+
+def test_validated_bundle_is_handed_to_the_notebooks_and_not_published(tmp_path):
+    from cxnb.bundle import SNAPSHOT, load_bundle, load_snapshot, save_snapshot
+    from cxnb.config import load_config
+
+    bundle = load_bundle(B2C)
+    save_snapshot(bundle, tmp_path)
+    assert load_snapshot(tmp_path, load_config(B2C)).responses.equals(bundle.responses)
+    assert load_snapshot(tmp_path, load_config(B2B)) is None  # another client's snapshot is never used
+    folder = _notebooks(tmp_path, "01_shows_text.ipynb")
+    run([B2C], out=tmp_path / "reports", notebooks=folder, progress=lambda _: None)
+    assert not list((tmp_path / "reports").rglob(SNAPSHOT))

@@ -39,6 +39,7 @@ class RawSource:
     timezone: str | None = None
     datetime_format: str | None = None
     default_columns: dict = field(default_factory=dict)
+    row_numbers: pd.Index | None = None  # spreadsheet row of each kept row, once the bundle is loaded
 
 
 def read_source(source: Source, table: str) -> RawSource:
