@@ -78,7 +78,10 @@ def _period_key(column: str, period: str) -> nw.Expr:
     """An integer per calendar period (the same in every engine); see :func:`_period_start`.
 
     Calendar fields are read from wall-clock time without the zone (UTC in canonical tables):
-    engines extract them from naive timestamps several times faster.
+    engines extract them from naive timestamps several times faster. For large DuckDB
+    relations, store timestamps as naive UTC (``TIMESTAMP``): DuckDB converts each
+    ``TIMESTAMPTZ`` value through ICU before taking its month (on 10 million rows, 0.63 s of
+    work against 0.28 s; see ``benchmarks/kpis_10m.py``).
     """
     ts = nw.col(column).dt.replace_time_zone(None)
     if period == "day":

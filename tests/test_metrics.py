@@ -199,3 +199,12 @@ def test_no_unflagged_gap(scores, min_base, days):
     assert ((out["n"] < min_base) == (out["flag"] == "insufficient_base")).all()
     assert (out.loc[out["value"].isna(), "flag"] == "insufficient_base").all()
     assert out["value"].dropna().between(-100, 100).all()
+
+
+def test_naive_utc_timestamps_give_the_same_periods_on_every_engine():
+    rng = np.random.default_rng(11)
+    aware = _responses(rng.integers(0, 11, 300).tolist())
+    naive = aware.assign(submitted_at=aware["submitted_at"].dt.tz_localize(None))
+    reference = metrics.nps(aware, period="week", min_base=1)
+    for native in _engines(naive).values():
+        pd.testing.assert_frame_equal(metrics.nps(native, period="week", min_base=1), reference, check_dtype=False)
