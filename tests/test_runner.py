@@ -120,3 +120,12 @@ def test_validated_bundle_is_handed_to_the_notebooks_and_not_published(tmp_path)
     folder = _notebooks(tmp_path, "01_shows_text.ipynb")
     run([B2C], out=tmp_path / "reports", notebooks=folder, progress=lambda _: None)
     assert not list((tmp_path / "reports").rglob(SNAPSHOT))
+
+
+def test_history_keeps_the_last_three_good_reports(tmp_path):
+    out = tmp_path / "reports"
+    folder = _notebooks(tmp_path, "09_trivial.ipynb")
+    for _ in range(5):
+        assert run([B2B], out=out, notebooks=folder, progress=lambda _: None).ok
+    assert (out / "tallbridge-systems" / "index.html").exists()
+    assert len(list((out / ".history" / "tallbridge-systems").iterdir())) == 3  # KEEP; the oldest went
