@@ -153,19 +153,27 @@ def _is_text(s: pd.Series) -> bool:
                 or pd.api.types.is_bool_dtype(s))
 
 
-def _as_text(s: pd.Series) -> pd.Series:
-    """Text view of a column; typed values (Parquet/Excel) print without a spurious '.0'."""
+def _as_text(s: pd.Series, *, strip: bool = True) -> pd.Series:
+    """Text view of a column; typed values (Parquet/Excel) print without a spurious '.0'.
+    Blank cells become missing; ``strip`` also trims spaces around values (not for free text)."""
     if pd.api.types.is_float_dtype(s):
         whole = s.dropna()
         if (whole == np.floor(whole)).all():
             s = s.astype("Int64")
     if not _is_text(s) or s.dtype == object:
         s = s.astype("str").where(s.notna())
-    return s.str.strip().replace("", np.nan).astype("str")
+    trimmed = s.str.strip()
+    return (trimmed if strip else s).where(trimmed != "").astype("str")
 
 
-def _to_id(s: pd.Series, ctx: _Context, name: str) -> pd.Series:
+def _to_text(s: pd.Series, ctx: _Context, name: str) -> pd.Series:
+    """Ids and categories: trimmed text (ids keep leading zeros); blank → missing."""
     return _as_text(s)
+
+
+def _to_free_text(s: pd.Series, ctx: _Context, name: str) -> pd.Series:
+    """Customer text stays exactly as given; only a blank cell becomes missing."""
+    return _as_text(s, strip=False)
 
 
 def _to_timestamp(s: pd.Series, ctx: _Context, name: str) -> pd.Series:
@@ -262,8 +270,8 @@ def _to_stage(s, ctx, name):
 
 
 _CONVERT = {
-    "id": _to_id, "timestamp": _to_timestamp, "score": _to_score, "number": _to_number, "bool": _to_bool,
-    "text": lambda s, ctx, name: _as_text(s), "category": lambda s, ctx, name: _as_text(s),
+    "id": _to_text, "category": _to_text, "text": _to_free_text,
+    "timestamp": _to_timestamp, "score": _to_score, "number": _to_number, "bool": _to_bool,
     "channel": _to_channel, "stage": _to_stage,
 }
 

@@ -167,3 +167,14 @@ def test_parquet_and_excel_sources(make_config, tmp_path):
         assert customers["region"].tolist() == ["NA", "North"]
         # 2024-03-04 10:30 London (GMT) = 10:30 UTC
         assert customers["signup_date"][1] == pd.Timestamp("2024-03-04 10:30", tz="UTC")
+
+
+def test_customer_text_stays_as_given(tmp_path):
+    (tmp_path / "responses.csv").write_text('response_id,submitted_at,nps,comment\n'
+                                            ' S1 ,2025-01-05 10:00:00,9,"  two spaces first "\n'
+                                            'S2,2025-01-06 10:00:00,7,"   "\n')
+    (tmp_path / "client.yaml").write_text("name: T\nsources: {responses: {path: responses.csv}}\n")
+    responses = load_bundle(tmp_path / "client.yaml").responses
+    assert responses["response_id"].tolist() == ["S1", "S2"]  # ids are trimmed
+    assert responses["comment"][0] == "  two spaces first "  # customer text is not
+    assert pd.isna(responses["comment"][1])  # a blank comment is missing

@@ -1,7 +1,6 @@
 """The notebook contract (STYLE.md): every step notebook has one skeleton and no hidden logic."""
 
 import re
-from pathlib import Path
 
 import nbformat
 import papermill
