@@ -1,6 +1,7 @@
 """The canonical data model: six tables, their columns, and the checks they must pass.
 
-Every source is mapped to one of these tables. :func:`normalise` converts a raw frame
+Every source is mapped to one of these tables (events also get ``seq``, their order in the
+file, which breaks ties between events of one journey at the same time). :func:`normalise` converts a raw frame
 (text cells as read from a file, or typed columns from Parquet) into the canonical types
 and returns every problem it finds instead of stopping at the first:
 
@@ -105,7 +106,7 @@ TABLES: dict[str, TableSpec] = {
     "events": _spec(
         "events", ("journey_id", "timestamp", "event"),
         ("journey_id", "id", True), ("timestamp", "timestamp", True), ("event", "category", True),
-        ("customer_id", "id"), ("channel", "channel"), ("stage", "stage"),
+        ("customer_id", "id"), ("channel", "channel"), ("stage", "stage"), ("seq", "number"),
         unique_key=False,
     ),
     "transactions": _spec(
@@ -299,6 +300,9 @@ def normalise(raw: pd.DataFrame, table: str, config: ClientConfig, *, decimal=".
     frame = pd.DataFrame({c: out[c] for c in order}, index=raw.index)
     if table == "events" and config.journey is not None:
         frame = _stages_from_events(frame, ctx)
+    if table == "events" and "seq" not in frame:
+        # events at the same time in one journey keep the order of the file
+        frame["seq"] = pd.array(np.arange(len(frame)), dtype="Int64")
     _check_table(frame, spec, ctx)
     return frame.reset_index(drop=True), ctx.problems
 
