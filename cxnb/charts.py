@@ -18,7 +18,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-__all__ = ["THEME", "use_theme", "kpi_dots", "kpi_trend", "kpi_tree", "heatmap", "bars"]
+__all__ = ["THEME", "use_theme", "kpi_dots", "kpi_trend", "kpi_tree", "heatmap", "bars", "funnel", "process_map", "journey_map"]
 
 THEME = "cxnb"
 _INK, _ACCENT, _MUTED, _TARGET = "#1f2933", "#2563eb", "#9aa5b1", "#d97706"
@@ -156,3 +156,88 @@ def bars(frame: pd.DataFrame, *, title: str, category: str, value: str, unit: st
         x=alt.X(f"{value}:Q", title=f"{value} ({unit})" if unit else value),
         y=alt.Y(f"{category}:N", sort="-x", title=None),
         tooltip=[f"{category}:N", alt.Tooltip(f"{value}:Q", format=",.1f")]).properties(title=title)
+
+
+def funnel(frame: pd.DataFrame, *, title: str, stage: str = "stage") -> alt.LayerChart:
+    """Journeys reaching each stage (bars, in stage order) with the conversion to the next stage
+    and its interval written beside each bar. ``frame`` as :func:`cxnb.journey.funnel` returns it."""
+    data = frame.copy()
+    for column in ("reached", "conversion", "ci_low", "ci_high"):
+        data[column] = pd.to_numeric(data[column], errors="coerce").astype("float64")
+    data["label"] = [f"{c:.0f}% go on [{lo:.0f}–{hi:.0f}]" if pd.notna(c) else ""
+                     for c, lo, hi in zip(data["conversion"], data["ci_low"], data["ci_high"])]
+    order = data[stage].tolist()
+    y = alt.Y(f"{stage}:N", sort=order, title=None)
+    bars = alt.Chart(data).mark_bar(color=_ACCENT).encode(
+        x=alt.X("reached:Q", title="journeys reaching the stage"), y=y,
+        tooltip=[f"{stage}:N", alt.Tooltip("reached:Q", format=","), alt.Tooltip("conversion:Q", format=".1f")])
+    text = alt.Chart(data).mark_text(align="left", dx=6, color=_INK).encode(x="reached:Q", y=y, text="label:N")
+    return alt.layer(bars, text).properties(title=title, height=alt.Step(34))
+
+
+def process_map(edges: pd.DataFrame, *, title: str, columns: dict[str, int], top: int = 40) -> alt.LayerChart:
+    """A directly-follows graph laid out left to right: each activity in the column of its stage
+    (``columns``: activity → stage position), activities of one stage stacked in the order
+    ``columns`` lists them (the designed order of the event → stage map); the ``top`` most
+    frequent transitions drawn, thicker for more journeys. Self-loops are listed in the tooltip
+    of their node rather than drawn. ``edges``: ``source, target, count`` (as
+    :func:`cxnb.journey.directly_follows` returns them)."""
+    shown = edges[edges["source"].isin(columns) & edges["target"].isin(columns)]
+    loops = shown[shown["source"] == shown["target"]].set_index("source")["count"]
+    shown = shown[shown["source"] != shown["target"]].nlargest(top, "count").copy()
+    listed = {activity: i for i, activity in enumerate(columns)}
+    nodes = pd.DataFrame({"activity": sorted(set(shown["source"]) | set(shown["target"]),
+                                              key=lambda a: (columns[a], listed[a]))})
+    nodes["x"] = nodes["activity"].map(columns)
+    nodes["y"] = nodes.groupby("x").cumcount()
+    nodes["y"] = nodes["y"] - nodes.groupby("x")["y"].transform("max") / 2  # centre each column
+    nodes["loops"] = nodes["activity"].map(loops).fillna(0).astype(int)
+    place = nodes.set_index("activity")
+    shown["x"], shown["y"] = shown["source"].map(place["x"]), shown["source"].map(place["y"])
+    shown["x2"], shown["y2"] = shown["target"].map(place["x"]), shown["target"].map(place["y"])
+    x_scale = alt.Scale(domain=[nodes["x"].min() - 0.5, nodes["x"].max() + 0.5])
+    x = alt.X("x:Q", axis=None, scale=x_scale)
+    y = alt.Y("y:Q", axis=None, scale=alt.Scale(domain=[nodes["y"].max() + 0.7, nodes["y"].min() - 0.7]))
+    arrows = alt.Chart(shown).mark_rule(color=_MUTED, opacity=0.7).encode(
+        x=x, y=y, x2="x2:Q", y2="y2:Q", strokeWidth=alt.StrokeWidth("count:Q", scale=alt.Scale(range=[0.5, 7]),
+                                                                     legend=None),
+        tooltip=["source:N", "target:N", alt.Tooltip("count:Q", format=",")])
+    dots = alt.Chart(nodes).mark_circle(size=260, color=_ACCENT).encode(
+        x=x, y=y, tooltip=["activity:N", alt.Tooltip("loops:Q", title="repeats in a row")])
+    names = alt.Chart(nodes).mark_text(dy=-13, fontSize=10, color=_INK).encode(x=x, y=y, text="activity:N")
+    height = max(220, 34 * int(nodes.groupby("x").size().max()))
+    return alt.layer(arrows, dots, names).properties(title=title, width=760, height=height)
+
+
+def journey_map(stages: pd.DataFrame, *, title: str) -> alt.VConcatChart:
+    """The journey map: stages across, one lane each for touchpoints, channels, the emotion curve
+    (score with its interval band), pain points (larger red dot = larger pain score) and
+    opportunities. ``stages`` has one row per stage in journey order with ``name, touchpoints,
+    channels, value, ci_low, ci_high, n, pain, opportunity`` (texts already short)."""
+    data = stages.copy()
+    for column in ("value", "ci_low", "ci_high", "pain"):
+        data[column] = pd.to_numeric(data[column], errors="coerce").astype("float64")
+    order = data["name"].tolist()
+    x_top = alt.X("name:N", sort=order, title=None, axis=alt.Axis(orient="top", labelAngle=0, labelFontSize=12,
+                                                                     labelFontWeight="bold"))
+    x = alt.X("name:N", sort=order, title=None, axis=None)
+    width = max(520, 120 * len(order))
+
+    def lane(chart, label, height=46):
+        return chart.properties(width=width, height=height, title=alt.TitleParams(label, anchor="start", fontSize=12))
+
+    def words(column, label, axis=x):
+        return lane(alt.Chart(data).mark_text(fontSize=10, lineBreak="; ", color=_INK).encode(x=axis, text=f"{column}:N"),
+                    label)
+
+    band = alt.Chart(data).mark_area(opacity=0.18, color=_ACCENT).encode(
+        x=x, y=alt.Y("ci_low:Q", title="NPS"), y2="ci_high:Q")
+    line = alt.Chart(data).mark_line(point=True, color=_ACCENT).encode(
+        x=x, y="value:Q", tooltip=["name:N", alt.Tooltip("value:Q", format="+.0f"), "n:Q"])
+    pain = alt.Chart(data).mark_circle(color="#dc2626").encode(
+        x=x, size=alt.Size("pain:Q", scale=alt.Scale(range=[20, 900]), legend=None),
+        tooltip=["name:N", alt.Tooltip("pain:Q", format=".3f")])
+    return alt.vconcat(
+        words("touchpoints", "Touchpoints", x_top), words("channels", "Channels"),
+        lane(alt.layer(band, line), "Emotion (NPS with 95% interval)", 120), lane(pain, "Pain points", 50),
+        words("opportunity", "Opportunities"), spacing=4).properties(title=title)

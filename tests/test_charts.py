@@ -87,3 +87,38 @@ def test_bars_sorted_largest_first():
     spec = charts.bars(frame, title="Flagged responses", category="check", value="count").to_dict()
     assert spec["title"] == "Flagged responses" and spec["mark"]["type"] == "bar"
     assert spec["encoding"]["y"]["sort"] == "-x" and spec["encoding"]["x"]["field"] == "count"
+
+
+def test_funnel_bars_in_stage_order_with_conversion_labels():
+    frame = pd.DataFrame({"stage": ["discover", "consider", "buy"], "reached": [100, 40, 30],
+                          "conversion": [40.0, 75.0, None], "ci_low": [30.9, 59.8, None],
+                          "ci_high": [49.8, 85.8, None]})
+    spec = charts.funnel(frame, title="Funnel").to_dict()
+    bars, text = spec["layer"]
+    assert bars["encoding"]["y"]["sort"] == ["discover", "consider", "buy"]
+    labels = [row["label"] for row in _rows(spec, text)]
+    assert labels == ["40% go on [31–50]", "75% go on [60–86]", ""]
+
+
+def test_process_map_places_activities_by_stage_and_keeps_the_busiest_transitions():
+    edges = pd.DataFrame({"source": ["visit", "visit", "cart", "cart", "pay"], "target": ["cart", "visit", "pay", "visit", "pay"],
+                          "count": [50, 7, 30, 4, 2]})
+    spec = charts.process_map(edges, title="Process map", columns={"visit": 0, "cart": 1, "pay": 2}, top=2).to_dict()
+    arrows, dots, names = spec["layer"]
+    drawn = {(r["source"], r["target"]) for r in _rows(spec, arrows)}
+    assert drawn == {("visit", "cart"), ("cart", "pay")}  # top 2; self-loops are not drawn
+    nodes = {r["activity"]: (r["x"], r["loops"]) for r in _rows(spec, dots)}
+    assert nodes == {"visit": (0, 7), "cart": (1, 0), "pay": (2, 2)}
+
+
+def test_journey_map_has_its_five_lanes_in_stage_order():
+    frame = pd.DataFrame({"name": ["Discover", "Buy"], "touchpoints": ["ad", "checkout"], "channels": ["web", "app"],
+                          "value": [10.0, -5.0], "ci_low": [5.0, -12.0], "ci_high": [15.0, 2.0], "n": [100, 80],
+                          "pain": [0.02, 0.2], "opportunity": ["", "shorten checkout"]})
+    spec = charts.journey_map(frame, title="Journey map").to_dict()
+    assert spec["title"] == "Journey map"
+    lanes = [lane["title"]["text"] for lane in spec["vconcat"]]
+    assert lanes == ["Touchpoints", "Channels", "Emotion (NPS with 95% interval)", "Pain points", "Opportunities"]
+    assert spec["vconcat"][0]["encoding"]["x"]["sort"] == ["Discover", "Buy"]
+    emotion = spec["vconcat"][2]["layer"]
+    assert emotion[0]["mark"]["type"] == "area" and emotion[0]["encoding"]["y2"]["field"] == "ci_high"
