@@ -53,10 +53,10 @@ __all__ = [
 ]
 
 TABLES = ("customers", "responses", "reviews", "tickets", "events", "transactions")
-FORMATS = ("csv", "tsv", "excel", "parquet", "qualtrics", "surveymonkey")
+FORMATS = ("csv", "tsv", "excel", "parquet", "qualtrics", "surveymonkey", "xes")
 
 TableName = Literal["customers", "responses", "reviews", "tickets", "events", "transactions"]
-Format = Literal["csv", "tsv", "excel", "parquet", "qualtrics", "surveymonkey"]
+Format = Literal["csv", "tsv", "excel", "parquet", "qualtrics", "surveymonkey", "xes"]
 
 
 class _Model(BaseModel):

@@ -54,7 +54,7 @@ class TableSpec:
     columns: tuple[Column, ...]
     one_of: tuple[str, ...] = ()  # at least one of these columns must be present
     unique_key: bool = True  # False: repeated keys are a warning, not an error
-    keeps_extras: bool = False  # customers keep unlisted columns as attributes
+    keeps_extras: bool = False  # unlisted columns kept as text (customer attributes, event-log fields)
     pattern: str | None = None  # extra columns matching this regex are scores (rating_*)
 
     @property
@@ -107,7 +107,7 @@ TABLES: dict[str, TableSpec] = {
         "events", ("journey_id", "timestamp", "event"),
         ("journey_id", "id", True), ("timestamp", "timestamp", True), ("event", "category", True),
         ("customer_id", "id"), ("channel", "channel"), ("stage", "stage"), ("seq", "number"),
-        unique_key=False,
+        unique_key=False, keeps_extras=True,  # e.g. lifecycle:transition, org:resource from an XES log
     ),
     "transactions": _spec(
         "transactions", ("transaction_id",),

@@ -85,7 +85,7 @@ def test_every_problem_is_reported_with_its_key(tmp_path):
         "`journey`: event_stage_map points to unknown stage(s) pay; expected one of buy",
         "`kpis.nps.by`: required key is missing",
         "`sources.customers.path`: no file at",
-        "`sources.customers.format`: Input should be 'csv', 'tsv', 'excel', 'parquet', 'qualtrics' or 'surveymonkey'",
+        "`sources.customers.format`: Input should be 'csv', 'tsv', 'excel', 'parquet', 'qualtrics', 'surveymonkey' or 'xes'",
     ]:
         assert expected in message
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from cxnb.config import Source
 from cxnb.errors import SourceError
+from cxnb.io.eventlog import event_log_columns, read_xes
 from cxnb.io.surveys import QUALTRICS_DEFAULTS, SURVEYMONKEY_DEFAULTS, read_qualtrics, read_surveymonkey
 from cxnb.io.text import decode, read_delimited, sniff_decimal, sniff_delimiter
 
@@ -68,8 +69,13 @@ def read_source(source: Source, table: str) -> RawSource:
         except Exception as exc:  # openpyxl / zipfile errors on a file that is not a workbook
             raise SourceError(f"{path}: not a readable Excel workbook ({exc})") from None
         raw.frame.index = range(2, 2 + len(raw.frame))
+    elif source.format == "xes":
+        raw.frame, info = read_xes(data, path)
+        raw.header_rows = info["header_rows"]
     else:
         _read_text(raw, data, source, table)
+    if table == "events":  # process-mining column names (case:concept:name, ...) need no mapping
+        raw.default_columns = {**event_log_columns(raw.frame.columns, source.columns), **raw.default_columns}
     return raw
 
 
