@@ -1,0 +1,564 @@
+"""The mined customer journey (step 3): paths, variants, loops, funnel, design vs reality.
+
+Every function takes the canonical ``events`` table first — a pandas DataFrame, a Polars
+frame or a DuckDB relation. The work runs in that engine through narwhals; only small
+results come back, as pandas frames with fixed columns.
+
+``level="event"`` mines the journey of events (activity = ``event``), ``level="stage"``
+the journey of stages (activity = ``stage``). Within a journey, events are ordered by
+``timestamp``, then ``seq`` (the file order, when the table has it), then the activity name,
+so ties are broken the same way in every engine. Events without a timestamp (or, at stage
+level, without a stage) cannot be placed in a journey and are left out;
+:func:`journey_quality` counts them, with the other problems that change a mined journey.
+
+>>> import pandas as pd
+>>> log = pd.DataFrame({"journey_id": ["a", "a", "a", "b", "b"],
+...                     "timestamp": pd.Timestamp("2024-01-01", tz="UTC")
+...                                  + pd.to_timedelta([0, 1, 3, 0, 2], unit="h"),
+...                     "event": ["visit", "cart", "buy", "visit", "buy"]})
+>>> variants(log)
+               variant  journeys  share  cumulative_share
+0         visit → buy         1   50.0              50.0
+1  visit → cart → buy         1   50.0             100.0
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import narwhals as nw
+import numpy as np
+import pandas as pd
+
+from cxnb import stats
+from cxnb.errors import CxnbError
+from cxnb.metrics import _by, _native, _require
+
+__all__ = [
+    "LEVELS",
+    "ARROW",
+    "directly_follows",
+    "start_end",
+    "variants",
+    "rework",
+    "funnel",
+    "DesignComparison",
+    "compare_design",
+    "journey_quality",
+]
+
+LEVELS = {"event": "event", "stage": "stage"}
+"""``level`` → the events column that names the activity."""
+
+ARROW = " → "
+"""Separator between the activities of a variant."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Engine-independent building blocks
+
+
+def _collect(frame) -> pd.DataFrame:
+    return (frame.collect() if isinstance(frame, nw.LazyFrame) else frame).to_pandas()
+
+
+def _events(events, level: str, what: str):
+    """``journey_id, timestamp, [seq], activity`` of the placeable events, and the journey order."""
+    if level not in LEVELS:
+        raise CxnbError(f"level must be one of {', '.join(LEVELS)}; got {level!r}")
+    frame = _native(events)
+    column = LEVELS[level]
+    _require(frame, ["journey_id", "timestamp", column], f"{what} (level={level!r})")
+    seq = ["seq"] if "seq" in frame.columns else []
+    frame = frame.filter(~nw.col("timestamp").is_null() & ~nw.col(column).is_null())
+    frame = frame.select("journey_id", "timestamp", *seq, nw.col(column).alias("activity"))
+    return frame, ["timestamp", *seq, "activity"]
+
+
+def _steps(events, level: str, what: str, *wanted: str):
+    """Each placed event with the ``wanted`` columns among ``previous`` and ``next`` (activity
+    of the journey) and ``hours`` (to the next event), from window functions over the journey.
+
+    Only the wanted windows are computed: pandas sorts the frame again for each one.
+    """
+    frame, order = _events(events, level, what)
+
+    def shifted(column: str, n: int) -> nw.Expr:
+        return nw.col(column).shift(n).over("journey_id", order_by=order)
+
+    windows = {
+        "previous": shifted("activity", 1),
+        "next": shifted("activity", -1),
+        "hours": (shifted("timestamp", -1) - nw.col("timestamp")).dt.total_seconds() / 3600,
+    }
+    return frame.with_columns(**{name: windows[name] for name in wanted})
+
+
+def _count(frame, expr: nw.Expr) -> int:
+    """One count computed in the engine (0 when the frame is empty)."""
+    value = _collect(frame.select(expr)).iloc[0, 0]
+    return 0 if pd.isna(value) else int(value)
+
+
+def _ints(result: pd.DataFrame, columns) -> pd.DataFrame:
+    """Sums come back as floats or HUGEINTs in some engines; counts are plain integers."""
+    return result.astype({c: "int64" for c in columns})
+
+
+def _pairs(grouped, *values: str) -> pd.DataFrame:
+    """Transition counts grouped by ``activity, next`` as ``source, target, count, <values...>``,
+    most frequent first, then by source and target."""
+    result = _ints(_collect(grouped), ["count"]).rename(columns={"activity": "source", "next": "target"})
+    result = result.sort_values(["count", "source", "target"], ascending=[False, True, True], ignore_index=True)
+    return result[["source", "target", "count", *values]]
+
+
+# ---------------------------------------------------------------------------------------------
+# Process mining
+
+
+def directly_follows(events, *, level: str = "event") -> pd.DataFrame:
+    """The directly-follows graph: how often one activity comes right after another.
+
+    Parameters
+    ----------
+    events : pandas/Polars DataFrame or DuckDB relation
+        Canonical events (``journey_id, timestamp`` and the activity column; ``seq`` optional).
+    level : {"event", "stage"}
+        Activity = ``event`` or ``stage``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``source, target, count, median_hours, p90_hours``: one row per pair of consecutive
+        activities in a journey, with the hours between them (median and 90th percentile,
+        linear interpolation); most frequent first, then by source and target.
+
+    Notes
+    -----
+    The next activity of the same journey comes from ``shift(-1).over("journey_id",
+    order_by=...)``, a window function that narwhals runs natively in pandas, Polars and DuckDB.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"journey_id": ["a", "a", "a", "b", "b"],
+    ...                     "timestamp": pd.Timestamp("2024-01-01", tz="UTC")
+    ...                                  + pd.to_timedelta([0, 1, 3, 0, 2], unit="h"),
+    ...                     "event": ["visit", "cart", "buy", "visit", "buy"]})
+    >>> directly_follows(log)
+      source target  count  median_hours  p90_hours
+    0   cart    buy      1           2.0        2.0
+    1  visit    buy      1           2.0        2.0
+    2  visit   cart      1           1.0        1.0
+    """
+    steps = _steps(events, level, "directly_follows", "next", "hours").filter(~nw.col("next").is_null())
+    grouped = steps.group_by("activity", "next").agg(
+        count=nw.len(),
+        median_hours=nw.col("hours").median(),
+        p90_hours=nw.col("hours").quantile(0.9, interpolation="linear"),
+    )
+    return _pairs(grouped, "median_hours", "p90_hours")
+
+
+def start_end(events, *, level: str = "event") -> pd.DataFrame:
+    """How many journeys start and end with each activity.
+
+    Parameters
+    ----------
+    events : pandas/Polars DataFrame or DuckDB relation
+        Canonical events (``journey_id, timestamp`` and the activity column; ``seq`` optional).
+    level : {"event", "stage"}
+        Activity = ``event`` or ``stage``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``activity, starts, ends`` for the activities that open or close at least one
+        journey; most starts first, then most ends, then by name. A single-event journey
+        counts as a start and an end of its one activity.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"journey_id": ["a", "a", "a", "b", "b"],
+    ...                     "timestamp": pd.Timestamp("2024-01-01", tz="UTC")
+    ...                                  + pd.to_timedelta([0, 1, 3, 0, 2], unit="h"),
+    ...                     "event": ["visit", "cart", "buy", "visit", "buy"]})
+    >>> start_end(log)
+      activity  starts  ends
+    0    visit       2     0
+    1      buy       0     2
+    """
+    steps = _steps(events, level, "start_end", "previous", "next").with_columns(
+        starts=nw.col("previous").is_null().cast(nw.Int64), ends=nw.col("next").is_null().cast(nw.Int64))
+    grouped = steps.group_by("activity").agg(nw.col("starts").sum(), nw.col("ends").sum())
+    result = _ints(_collect(grouped), ["starts", "ends"])
+    result = result[(result["starts"] > 0) | (result["ends"] > 0)]
+    return result.sort_values(["starts", "ends", "activity"], ascending=[False, False, True], ignore_index=True)
+
+
+def variants(events, *, level: str = "event", top: int | None = None) -> pd.DataFrame:
+    """Distinct paths through the journey and how many journeys follow each.
+
+    Parameters
+    ----------
+    events : pandas/Polars DataFrame or DuckDB relation
+        Canonical events.
+    level : {"event", "stage"}
+        Activity = ``event`` or ``stage``.
+    top : int, optional
+        Keep only the ``top`` most frequent variants (shares stay relative to all journeys).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``variant, journeys, share, cumulative_share``: the activities of a journey in order,
+        joined with ``" → "``; shares in percent of all journeys; most journeys first, then
+        by variant.
+
+    Notes
+    -----
+    narwhals has no ordered list aggregation that works in all three engines, so the engine
+    codes journeys and activities as integers (dense ranks), sorts the events into journey
+    order and returns only those two integer columns; numpy cuts them into journeys and
+    counts identical code sequences. Labels come back from a small code → activity table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"journey_id": ["a", "a", "b", "b", "c"],
+    ...                     "timestamp": pd.Timestamp("2024-01-01", tz="UTC")
+    ...                                  + pd.to_timedelta([0, 1, 0, 2, 0], unit="h"),
+    ...                     "event": ["visit", "buy", "visit", "buy", "visit"]})
+    >>> variants(log)
+           variant  journeys      share  cumulative_share
+    0  visit → buy         2  66.666667         66.666667
+    1        visit         1  33.333333        100.000000
+    """
+    frame, order = _events(events, level, "variants")
+    coded = frame.with_columns(_journey=nw.col("journey_id").rank("dense").cast(nw.Int64),
+                               _code=nw.col("activity").rank("dense").cast(nw.Int64))
+    names = _collect(coded.select("_code", "activity").unique())
+    labels = np.empty(int(names["_code"].max()) + 1 if len(names) else 0, dtype=object)
+    labels[names["_code"].to_numpy("int64")] = names["activity"].to_numpy(object)
+    ordered = _collect(coded.sort("_journey", *order).select("_journey", "_code"))
+    journey, codes = ordered["_journey"].to_numpy("int64"), ordered["_code"].to_numpy("int32")
+    bounds = np.r_[0, np.flatnonzero(np.diff(journey)) + 1, len(journey)]
+    counts = Counter(codes[a:b].tobytes() for a, b in zip(bounds[:-1], bounds[1:]) if b > a)
+    result = pd.DataFrame({
+        "variant": [ARROW.join(labels[np.frombuffer(key, dtype="int32")]) for key in counts],
+        "journeys": np.fromiter(counts.values(), dtype="int64", count=len(counts)),
+    })
+    result = result.sort_values(["journeys", "variant"], ascending=[False, True], ignore_index=True)
+    result["share"] = 100 * result["journeys"] / result["journeys"].sum()
+    result["cumulative_share"] = result["share"].cumsum()
+    return result if top is None else result.head(top)
+
+
+def rework(events, *, level: str = "event") -> pd.DataFrame:
+    """Loops and rework: activities that happen more than once in a journey.
+
+    Parameters
+    ----------
+    events : pandas/Polars DataFrame or DuckDB relation
+        Canonical events (``journey_id, timestamp`` and the activity column; ``seq`` optional).
+    level : {"event", "stage"}
+        Activity = ``event`` or ``stage``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``activity, journeys_with_repeat, repeats, self_loops``: journeys in which the
+        activity happens more than once, occurrences beyond the first in each journey, and
+        times it directly follows itself. Most repeats first, then by name; every activity
+        appears.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"journey_id": ["a", "a", "a", "a", "b"],
+    ...                     "timestamp": pd.Timestamp("2024-01-01", tz="UTC")
+    ...                                  + pd.to_timedelta([0, 1, 2, 3, 0], unit="h"),
+    ...                     "event": ["visit", "visit", "cart", "visit", "visit"]})
+    >>> rework(log)
+      activity  journeys_with_repeat  repeats  self_loops
+    0    visit                     1        2           1
+    1     cart                     0        0           0
+    """
+    steps = _steps(events, level, "rework", "next").with_columns(
+        _loop=(nw.col("next") == nw.col("activity")).fill_null(False).cast(nw.Int64))
+    per_journey = steps.group_by("journey_id", "activity").agg(_n=nw.len(), _loops=nw.col("_loop").sum())
+    per_journey = per_journey.with_columns(_repeated=(nw.col("_n") > 1).cast(nw.Int64), _extra=nw.col("_n") - 1)
+    grouped = per_journey.group_by("activity").agg(journeys_with_repeat=nw.col("_repeated").sum(),
+                                                    repeats=nw.col("_extra").sum(),
+                                                    self_loops=nw.col("_loops").sum())
+    result = _ints(_collect(grouped), ["journeys_with_repeat", "repeats", "self_loops"])
+    return result.sort_values(["repeats", "activity"], ascending=[False, True], ignore_index=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Designed stages: funnel and design vs reality
+
+
+def _stage_index(stages) -> dict[str, int]:
+    """Designed stage id → its position."""
+    stages = list(stages)
+    if not stages or len(set(stages)) != len(stages):
+        raise CxnbError(f"stages must be a non-empty list of distinct stage ids (config.journey.stage_ids); "
+                        f"got {stages!r}")
+    return {stage: i for i, stage in enumerate(stages)}
+
+
+def _position(column: str, index: dict[str, int]) -> nw.Expr:
+    """The designed position of the stage in ``column`` (missing for stages outside the design)."""
+    return nw.col(column).replace_strict(index, default=None, return_dtype=nw.Int64)
+
+
+def _groups(frame: pd.DataFrame, by: list[str]):
+    """``frame`` grouped by ``by`` (one group when empty), in row order, missing keys kept."""
+    return frame.groupby(by or np.zeros(len(frame), dtype=int), sort=False, dropna=False)
+
+
+def _stages(events, stages: list[str], by: list[str], what: str) -> pd.DataFrame:
+    """Per ``by`` group and designed stage (zeros included): ``<by...>, _k, stage, reached,
+    with_event, median_hours_to_next, p90_hours_to_next``.
+
+    In the engine, each journey's first event per designed stage (position ``_k``), then one
+    group-by: journeys with an event in the stage, journeys whose furthest stage it is, and
+    the hours from the first event in it to the first event in the next stage with events.
+    """
+    frame = _native(events)
+    _require(frame, ["journey_id", "timestamp", "stage", *by], what)
+    keys = [*by, "journey_id"]
+    placed = frame.filter(~nw.col("timestamp").is_null()).with_columns(_k=_position("stage", _stage_index(stages)))
+    firsts = placed.filter(~nw.col("_k").is_null()).group_by(*keys, "_k").agg(first=nw.col("timestamp").min())
+    firsts = firsts.with_columns(
+        _end=(nw.col("_k") == nw.col("_k").max().over(*keys)).cast(nw.Int64),
+        _hours=(nw.col("first").shift(-1).over(*keys, order_by="_k") - nw.col("first")).dt.total_seconds() / 3600,
+    )
+    grouped = _collect(firsts.group_by(*by, "_k").agg(
+        with_event=nw.len(), _ends=nw.col("_end").sum(), median_hours_to_next=nw.col("_hours").median(),
+        p90_hours_to_next=nw.col("_hours").quantile(0.9, interpolation="linear")))
+    groups = grouped[by].drop_duplicates() if by else pd.DataFrame(index=[0])
+    grid = groups.merge(pd.DataFrame({"_k": np.arange(len(stages)), "stage": stages}), how="cross")
+    counts = grid.merge(grouped, on=[*by, "_k"], how="left").fillna({"_ends": 0, "with_event": 0})
+    counts = _ints(counts, ["_ends", "with_event"]).sort_values([*by, "_k"], ignore_index=True)
+    # a journey reaches every stage up to the furthest one it has an event in
+    counts["reached"] = _groups(counts.iloc[::-1], by)["_ends"].cumsum()
+    return counts.drop(columns="_ends")
+
+
+def funnel(events, stages, *, by=None, confidence: float = 0.95) -> pd.DataFrame:
+    """The journey funnel over the designed stages, with conversion and time to the next stage.
+
+    A journey *reaches* a stage when it has an event in that stage or in any later stage
+    (stages in the order given). It *converts* at a stage when it reaches the next one.
+
+    Parameters
+    ----------
+    events : pandas/Polars DataFrame or DuckDB relation
+        Canonical events with ``journey_id, timestamp, stage`` (events in stages not listed,
+        or without a timestamp, are left out).
+    stages : list of str
+        Stage ids in their designed order (``config.journey.stage_ids``).
+    by : str or list of str, optional
+        Columns to split by; a journey counts in each group it has events in, with those events.
+    confidence : float
+        Level of the Wilson intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``<by...>, stage, reached, converted, dropped, conversion, ci_low, ci_high,
+        median_hours_to_next, p90_hours_to_next``. ``conversion`` = converted / reached in
+        percent with its Wilson interval. Hours run from the journey's first event in the
+        stage to its first event in the next stage it has events in (negative when the
+        journey went there first); journeys that skipped the stage have no time. The last
+        stage has no ``converted``, ``dropped`` or ``conversion``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"journey_id": ["a", "a", "b", "b", "c"],
+    ...                     "timestamp": pd.Timestamp("2024-01-01", tz="UTC")
+    ...                                  + pd.to_timedelta([0, 2, 0, 4, 0], unit="h"),
+    ...                     "stage": ["discover", "buy", "discover", "use", "discover"]})
+    >>> funnel(log, ["discover", "buy", "use"])[["stage", "reached", "converted", "dropped",
+    ...                                         "median_hours_to_next"]]
+          stage  reached  converted  dropped  median_hours_to_next
+    0  discover        3          2        1                   3.0
+    1       buy        2          1        1                   NaN
+    2       use        1       <NA>     <NA>                   NaN
+    """
+    by, stages = _by(by), list(stages)
+    result = _stages(events, stages, by, "funnel")
+    last = result["_k"] == len(stages) - 1
+    result["converted"] = _groups(result, by)["reached"].shift(-1).where(~last).astype("Int64")
+    result["dropped"] = result["reached"] - result["converted"]
+    intervals = [stats.wilson_interval(int(x), int(n), confidence) if not pd.isna(x) else None
+                 for x, n in zip(result["converted"], result["reached"])]
+    for field, name in (("proportion", "conversion"), ("ci_low", "ci_low"), ("ci_high", "ci_high")):
+        result[name] = [np.nan if r is None else 100 * getattr(r, field) for r in intervals]
+    return result[[*by, "stage", "reached", "converted", "dropped", "conversion", "ci_low", "ci_high",
+                   "median_hours_to_next", "p90_hours_to_next"]]
+
+
+@dataclass(frozen=True)
+class DesignComparison:
+    """The designed journey against the mined one (stage level).
+
+    Attributes
+    ----------
+    journeys : int
+        Journeys with at least one event in a designed stage.
+    following_design : int
+        Journeys whose every transition stays in a stage or moves forward to a later
+        designed stage (skipping stages is allowed).
+    share_following : float
+        ``following_design`` in percent of ``journeys``.
+    backward_moves : int
+        Transitions to an earlier designed stage.
+    skipped : pandas.DataFrame
+        ``stage, journeys``: journeys with no event in the stage that reach a later one.
+    unexpected : pandas.DataFrame
+        ``source, target, count``: transitions the design does not expect — backward moves
+        and moves from or to a stage outside the design; most frequent first.
+    """
+
+    journeys: int
+    following_design: int
+    share_following: float
+    backward_moves: int
+    skipped: pd.DataFrame
+    unexpected: pd.DataFrame
+
+
+def compare_design(events, stages) -> DesignComparison:
+    """Compare the designed stage order with the journeys customers actually take.
+
+    Transitions are between consecutive events of a journey at stage level (see the module
+    for the order); events without a stage are left out (:func:`journey_quality` counts them).
+
+    Parameters
+    ----------
+    events : pandas/Polars DataFrame or DuckDB relation
+        Canonical events with ``journey_id, timestamp, stage``.
+    stages : list of str
+        Stage ids in their designed order (``config.journey.stage_ids``).
+
+    Returns
+    -------
+    DesignComparison
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"journey_id": ["a", "a", "a", "b", "b"],
+    ...                     "timestamp": pd.Timestamp("2024-01-01", tz="UTC")
+    ...                                  + pd.to_timedelta([0, 1, 2, 0, 1], unit="h"),
+    ...                     "stage": ["discover", "buy", "discover", "discover", "use"]})
+    >>> design = compare_design(log, ["discover", "buy", "use"])
+    >>> design.journeys, design.following_design, design.share_following, design.backward_moves
+    (2, 1, 50.0, 1)
+    >>> design.skipped
+          stage  journeys
+    0  discover         0
+    1       buy         1
+    2       use         0
+    >>> design.unexpected
+      source    target  count
+    0    buy  discover      1
+    """
+    stages = list(stages)
+    index = _stage_index(stages)
+    counts = _stages(events, stages, [], "compare_design")
+    steps = _steps(events, "stage", "compare_design", "next").with_columns(
+        _k=_position("activity", index), _to=_position("next", index))
+    expected = (nw.col("_to") >= nw.col("_k")).fill_null(False)
+    steps = steps.with_columns(
+        _unexpected=(~nw.col("next").is_null() & ~expected).cast(nw.Int64),
+        _backward=(nw.col("_to") < nw.col("_k")).fill_null(False).cast(nw.Int64),
+        _designed=(~nw.col("_k").is_null()).cast(nw.Int64))
+    per_journey = steps.group_by("journey_id").agg(nw.col("_unexpected", "_backward", "_designed").sum())
+    totals = _collect(per_journey.filter(nw.col("_designed") > 0).select(
+        journeys=nw.len(), following=(nw.col("_unexpected") == 0).cast(nw.Int64).sum(),
+        backward=nw.col("_backward").sum()))
+    unexpected = steps.filter(nw.col("_unexpected") == 1).group_by("activity", "next").agg(count=nw.len())
+    journeys, following, backward = (int(totals[c].fillna(0).iloc[0]) for c in ("journeys", "following", "backward"))
+    return DesignComparison(
+        journeys=journeys,
+        following_design=following,
+        share_following=100 * following / journeys if journeys else np.nan,
+        backward_moves=backward,
+        skipped=pd.DataFrame({"stage": counts["stage"], "journeys": counts["reached"] - counts["with_event"]}),
+        unexpected=_pairs(unexpected),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Data problems that change a mined journey
+
+
+def journey_quality(events) -> pd.DataFrame:
+    """Count the event-log problems that change a mined journey, each with a sentence.
+
+    Nothing is dropped here; the sentence says how the journey functions treat each problem.
+
+    Parameters
+    ----------
+    events : pandas/Polars DataFrame or DuckDB relation
+        Canonical events (``journey_id, timestamp, event``; ``stage`` and ``seq`` optional).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``check, count, message`` with the checks ``missing_timestamp`` (events without a
+        time), ``missing_stage`` (events without a stage; only when the table has ``stage``),
+        ``repeated_event`` (events repeating an earlier one's journey, time and event),
+        ``single_event_journey`` (journeys of one event) and ``tied_timestamp`` (events
+        sharing their time with another event of the same journey).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"journey_id": ["a", "a", "a", "b"],
+    ...                     "timestamp": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 10:00",
+    ...                                                  "2024-01-01 10:00", None], utc=True),
+    ...                     "event": ["visit", "visit", "cart", "visit"], "seq": [0, 1, 2, 3]})
+    >>> journey_quality(log)[["check", "count"]]
+                      check  count
+    0     missing_timestamp      1
+    1        repeated_event      1
+    2  single_event_journey      1
+    3        tied_timestamp      3
+    """
+    frame = _native(events)
+    _require(frame, ["journey_id", "timestamp", "event"], "journey_quality")
+    has_stage, has_seq = "stage" in frame.columns, "seq" in frame.columns
+    timed = frame.filter(~nw.col("timestamp").is_null())
+    repeated = timed.group_by("journey_id", "timestamp", "event").agg(_n=nw.len())
+    ties = timed.group_by("journey_id", "timestamp").agg(_n=nw.len()).filter(nw.col("_n") > 1)
+    single = frame.group_by("journey_id").agg(_n=nw.len()).filter(nw.col("_n") == 1)
+    counts = {
+        "missing_timestamp": _count(frame, nw.col("timestamp").is_null().cast(nw.Int64).sum()),
+        "missing_stage": _count(frame, nw.col("stage").is_null().cast(nw.Int64).sum()) if has_stage else None,
+        "repeated_event": _count(repeated, (nw.col("_n") - 1).sum()),
+        "single_event_journey": _count(single, nw.len()),
+        "tied_timestamp": _count(ties, nw.col("_n").sum()),
+    }
+    tie_break = "ordered by `seq` (file order)" if has_seq else "ordered by activity name (the table has no `seq`)"
+    messages = {
+        "missing_timestamp": "events have no timestamp: they cannot be placed in a journey and are left out "
+                             "of the mined journey; fix the time column at the source",
+        "missing_stage": "events have no stage: they are left out of stage-level journeys, the funnel and the "
+                         "design comparison; map their events in `journey.event_stage_map`",
+        "repeated_event": "events repeat another event's journey, time and event: they are kept (each counts, "
+                          "and shows as a self-loop); remove them at the source if they were loaded twice",
+        "single_event_journey": "journeys have a single event: they start and end on it and add no transition",
+        "tied_timestamp": f"events share their timestamp with another event of the same journey: {tie_break}",
+    }
+    rows = [(check, counts[check], f"{counts[check]:,} {message}.")
+            for check, message in messages.items() if counts[check] is not None]
+    return pd.DataFrame(rows, columns=["check", "count", "message"])
