@@ -54,6 +54,9 @@ def test_xes_log_becomes_the_events_table(tmp_path, fixture):
     assert events["timestamp"].tolist() == [pd.Timestamp(t, tz="UTC") for _, _, t in SMALL_LOG]
     assert str(events["timestamp"].dt.tz) == "UTC"
     assert events["seq"].tolist() == list(range(10))  # document order, also for J003's clock change
+    # the log's own fields stay in the events table beside the canonical columns
+    assert {"lifecycle:transition", "org:resource", "case:segment"} <= set(events.columns)
+    assert events.loc[events["event"] == "checkout", "lifecycle:transition"].tolist() == ["start", "complete"]
     raw = bundle.sources["events"]
     assert raw.format == "xes" and raw.header_rows == 0
     assert raw.row_numbers.tolist() == list(range(1, 11))  # rows of messages = event number in the file
