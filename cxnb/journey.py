@@ -33,7 +33,7 @@ import pandas as pd
 
 from cxnb import stats
 from cxnb.errors import CxnbError
-from cxnb.metrics import _by, _native, _require
+from cxnb.frames import collect, names, native, require, scalar
 
 __all__ = [
     "LEVELS",
@@ -59,17 +59,13 @@ ARROW = " → "
 # Engine-independent building blocks
 
 
-def _collect(frame) -> pd.DataFrame:
-    return (frame.collect() if isinstance(frame, nw.LazyFrame) else frame).to_pandas()
-
-
 def _events(events, level: str, what: str):
     """``journey_id, timestamp, [seq], activity`` of the placeable events, and the journey order."""
     if level not in LEVELS:
         raise CxnbError(f"level must be one of {', '.join(LEVELS)}; got {level!r}")
-    frame = _native(events)
+    frame = native(events)
     column = LEVELS[level]
-    _require(frame, ["journey_id", "timestamp", column], f"{what} (level={level!r})")
+    require(frame, ["journey_id", "timestamp", column], f"{what} (level={level!r})")
     seq = ["seq"] if "seq" in frame.columns else []
     frame = frame.filter(~nw.col("timestamp").is_null() & ~nw.col(column).is_null())
     frame = frame.select("journey_id", "timestamp", *seq, nw.col(column).alias("activity"))
@@ -97,7 +93,7 @@ def _steps(events, level: str, what: str, *wanted: str):
 
 def _count(frame, expr: nw.Expr) -> int:
     """One count computed in the engine (0 when the frame is empty)."""
-    value = _collect(frame.select(expr)).iloc[0, 0]
+    value = scalar(frame.select(expr))
     return 0 if pd.isna(value) else int(value)
 
 
@@ -109,7 +105,7 @@ def _ints(result: pd.DataFrame, columns) -> pd.DataFrame:
 def _pairs(grouped, *values: str) -> pd.DataFrame:
     """Transition counts grouped by ``activity, next`` as ``source, target, count, <values...>``,
     most frequent first, then by source and target."""
-    result = _ints(_collect(grouped), ["count"]).rename(columns={"activity": "source", "next": "target"})
+    result = _ints(collect(grouped), ["count"]).rename(columns={"activity": "source", "next": "target"})
     result = result.sort_values(["count", "source", "target"], ascending=[False, True, True], ignore_index=True)
     return result[["source", "target", "count", *values]]
 
@@ -194,7 +190,7 @@ def start_end(events, *, level: str = "event") -> pd.DataFrame:
     steps = _steps(events, level, "start_end", "previous", "next").with_columns(
         starts=nw.col("previous").is_null().cast(nw.Int64), ends=nw.col("next").is_null().cast(nw.Int64))
     grouped = steps.group_by("activity").agg(nw.col("starts").sum(), nw.col("ends").sum())
-    result = _ints(_collect(grouped), ["starts", "ends"])
+    result = _ints(collect(grouped), ["starts", "ends"])
     result = result[(result["starts"] > 0) | (result["ends"] > 0)]
     return result.sort_values(["starts", "ends", "activity"], ascending=[False, False, True], ignore_index=True)
 
@@ -240,10 +236,10 @@ def variants(events, *, level: str = "event", top: int | None = None) -> pd.Data
     frame, order = _events(events, level, "variants")
     coded = frame.with_columns(_journey=nw.col("journey_id").rank("dense").cast(nw.Int64),
                                _code=nw.col("activity").rank("dense").cast(nw.Int64))
-    names = _collect(coded.select("_code", "activity").unique())
+    names = collect(coded.select("_code", "activity").unique())
     labels = np.empty(int(names["_code"].max()) + 1 if len(names) else 0, dtype=object)
     labels[names["_code"].to_numpy("int64")] = names["activity"].to_numpy(object)
-    ordered = _collect(coded.sort("_journey", *order).select("_journey", "_code"))
+    ordered = collect(coded.sort("_journey", *order).select("_journey", "_code"))
     journey, codes = ordered["_journey"].to_numpy("int64"), ordered["_code"].to_numpy("int32")
     bounds = np.r_[0, np.flatnonzero(np.diff(journey)) + 1, len(journey)]
     counts = Counter(codes[a:b].tobytes() for a, b in zip(bounds[:-1], bounds[1:]) if b > a)
@@ -294,7 +290,7 @@ def rework(events, *, level: str = "event") -> pd.DataFrame:
     grouped = per_journey.group_by("activity").agg(journeys_with_repeat=nw.col("_repeated").sum(),
                                                     repeats=nw.col("_extra").sum(),
                                                     self_loops=nw.col("_loops").sum())
-    result = _ints(_collect(grouped), ["journeys_with_repeat", "repeats", "self_loops"])
+    result = _ints(collect(grouped), ["journeys_with_repeat", "repeats", "self_loops"])
     return result.sort_values(["repeats", "activity"], ascending=[False, True], ignore_index=True)
 
 
@@ -329,8 +325,8 @@ def _stages(events, stages: list[str], by: list[str], what: str) -> pd.DataFrame
     group-by: journeys with an event in the stage, journeys whose furthest stage it is, and
     the hours from the first event in it to the first event in the next stage with events.
     """
-    frame = _native(events)
-    _require(frame, ["journey_id", "timestamp", "stage", *by], what)
+    frame = native(events)
+    require(frame, ["journey_id", "timestamp", "stage", *by], what)
     keys = [*by, "journey_id"]
     placed = frame.filter(~nw.col("timestamp").is_null()).with_columns(_k=_position("stage", _stage_index(stages)))
     firsts = placed.filter(~nw.col("_k").is_null()).group_by(*keys, "_k").agg(first=nw.col("timestamp").min())
@@ -338,7 +334,7 @@ def _stages(events, stages: list[str], by: list[str], what: str) -> pd.DataFrame
         _end=(nw.col("_k") == nw.col("_k").max().over(*keys)).cast(nw.Int64),
         _hours=(nw.col("first").shift(-1).over(*keys, order_by="_k") - nw.col("first")).dt.total_seconds() / 3600,
     )
-    grouped = _collect(firsts.group_by(*by, "_k").agg(
+    grouped = collect(firsts.group_by(*by, "_k").agg(
         with_event=nw.len(), _ends=nw.col("_end").sum(), median_hours_to_next=nw.col("_hours").median(),
         p90_hours_to_next=nw.col("_hours").quantile(0.9, interpolation="linear")))
     groups = grouped[by].drop_duplicates() if by else pd.DataFrame(index=[0])
@@ -392,7 +388,7 @@ def funnel(events, stages, *, by=None, confidence: float = 0.95) -> pd.DataFrame
     1       buy        2          1        1                   NaN
     2       use        1       <NA>     <NA>                   NaN
     """
-    by, stages = _by(by), list(stages)
+    by, stages = names(by), list(stages)
     result = _stages(events, stages, by, "funnel")
     last = result["_k"] == len(stages) - 1
     result["converted"] = _groups(result, by)["reached"].shift(-1).where(~last).astype("Int64")
@@ -482,7 +478,7 @@ def compare_design(events, stages) -> DesignComparison:
         _backward=(nw.col("_to") < nw.col("_k")).fill_null(False).cast(nw.Int64),
         _designed=(~nw.col("_k").is_null()).cast(nw.Int64))
     per_journey = steps.group_by("journey_id").agg(nw.col("_unexpected", "_backward", "_designed").sum())
-    totals = _collect(per_journey.filter(nw.col("_designed") > 0).select(
+    totals = collect(per_journey.filter(nw.col("_designed") > 0).select(
         journeys=nw.len(), following=(nw.col("_unexpected") == 0).cast(nw.Int64).sum(),
         backward=nw.col("_backward").sum()))
     unexpected = steps.filter(nw.col("_unexpected") == 1).group_by("activity", "next").agg(count=nw.len())
@@ -534,8 +530,8 @@ def journey_quality(events) -> pd.DataFrame:
     2  single_event_journey      1
     3        tied_timestamp      3
     """
-    frame = _native(events)
-    _require(frame, ["journey_id", "timestamp", "event"], "journey_quality")
+    frame = native(events)
+    require(frame, ["journey_id", "timestamp", "event"], "journey_quality")
     has_stage, has_seq = "stage" in frame.columns, "seq" in frame.columns
     timed = frame.filter(~nw.col("timestamp").is_null())
     repeated = timed.group_by("journey_id", "timestamp", "event").agg(_n=nw.len())

@@ -29,6 +29,7 @@ import pandas as pd
 from cxnb import stats
 from cxnb.config import Scale, Scales
 from cxnb.errors import CxnbError
+from cxnb.frames import collect, names, native, require, scalar
 
 __all__ = [
     "PERIODS",
@@ -55,23 +56,6 @@ _KEY = "_period"
 
 # ---------------------------------------------------------------------------------------------
 # Engine-independent grouping
-
-
-def _native(frame) -> nw.DataFrame | nw.LazyFrame:
-    try:
-        return nw.from_native(frame)
-    except TypeError:
-        raise CxnbError(f"expected a pandas/Polars DataFrame or a DuckDB relation, got {type(frame).__name__}") from None
-
-
-def _require(frame, columns: list[str], what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise CxnbError(f"{what} needs column(s) {', '.join(missing)}; the table has {', '.join(frame.columns)}")
-
-
-def _by(by) -> list[str]:
-    return [] if by is None else [by] if isinstance(by, str) else list(by)
 
 
 def _period_key(column: str, period: str) -> nw.Expr:
@@ -129,9 +113,7 @@ def _aggregate(frame, by: list[str], period: str | None, time: str | None, sums:
     aggs = {name: nw.col(name).sum() for name in columns if name != _KEY}
     grouped = prepared.group_by(*keys).agg(**aggs) if keys else prepared.select(**aggs)
     grouped = grouped.with_columns(nw.col(*sums).cast(nw.Int64))  # DuckDB sums are HUGEINT
-    if isinstance(grouped, nw.LazyFrame):
-        grouped = grouped.collect()
-    result = grouped.to_pandas()
+    result = collect(grouped)
     for name in sums:
         result[name] = result[name].fillna(0).astype("int64")
     for name in floats:
@@ -237,9 +219,9 @@ def survey_kpis(responses, *, kpis=SURVEY_KPIS, scales: Scales | None = None, by
     if unknown:
         raise CxnbError(f"unknown survey KPI(s) {', '.join(unknown)}; expected some of {', '.join(SURVEY_KPIS)}")
     scales = scales or Scales()
-    frame, by = _native(responses), _by(by)
+    frame, by = native(responses), names(by)
     scores = {kpi: (columns or {}).get(kpi, "ces" if kpi == "ces_low_effort" else kpi) for kpi in kpis}
-    _require(frame, [*dict.fromkeys(scores.values()), *by, *([time] if period else [])], "/".join(kpis))
+    require(frame, [*dict.fromkeys(scores.values()), *by, *([time] if period else [])], "/".join(kpis))
     sums, floats = {}, {}
     for kpi, score in scores.items():
         more_sums, more_floats = _survey_sums(kpi, score, scales)
@@ -307,19 +289,18 @@ def churn(transactions, *, customers=None, after_days: int = 90, as_of=None, by=
     columns may come from ``customers`` (same engine as ``transactions``), joined on
     ``customer_id``. Returns ``<by...>, [period], n, value, ci_low, ci_high, flag, churned``.
     """
-    frame = _native(transactions)
-    _require(frame, ["customer_id", "timestamp"], "churn")
-    by = _by(by)
+    frame = native(transactions)
+    require(frame, ["customer_id", "timestamp"], "churn")
+    by = names(by)
     if as_of is None:
-        latest = frame.select(nw.col("timestamp").max())
-        as_of = (latest.collect() if isinstance(latest, nw.LazyFrame) else latest).item()
+        as_of = scalar(frame.select(nw.col("timestamp").max()))
     cutoff = pd.Timestamp(as_of) - pd.Timedelta(days=after_days)
     spans = frame.group_by("customer_id").agg(first=nw.col("timestamp").min(), last=nw.col("timestamp").max())
     if customers is not None:
-        people = _native(customers)
-        _require(people, ["customer_id", *by], "churn (customers)")
+        people = native(customers)
+        require(people, ["customer_id", *by], "churn (customers)")
         spans = spans.join(people.select("customer_id", *by), on="customer_id", how="left")
-    _require(spans, by, "churn")
+    require(spans, by, "churn")
     eligible = spans.filter(nw.col("first") <= nw.lit(cutoff.to_pydatetime()))
     result = _aggregate(eligible, by, period, "first",
                         {"n": nw.lit(1), "churned": nw.col("last") < nw.lit(cutoff.to_pydatetime())})
@@ -362,15 +343,15 @@ def response_time(tickets, *, kind: str = "first_response", statistic: str = "me
     quantiles = {"median": 0.5, "p90": 0.9}
     if statistic not in quantiles:
         raise CxnbError(f"statistic must be one of {', '.join(quantiles)}; got {statistic!r}")
-    frame = _native(tickets)
-    end, by = _end(kind), _by(by)
-    _require(frame, ["created_at", end, *by], f"{kind} time")
+    frame = native(tickets)
+    end, by = _end(kind), names(by)
+    require(frame, ["created_at", end, *by], f"{kind} time")
     keys = [*by, *([_KEY] if period else [])]
     columns = {"_hours": _hours(end)} | ({_KEY: _period_key("created_at", period)} if period else {})
     if period is not None and period not in PERIODS:
         raise CxnbError(f"period must be one of {', '.join(PERIODS)}; got {period!r}")
     durations = frame.filter(~nw.col(end).is_null()).with_columns(**columns).select(*keys, "_hours")
-    durations = (durations.collect() if isinstance(durations, nw.LazyFrame) else durations).to_pandas()
+    durations = collect(durations)
     q = quantiles[statistic]
     groups = durations.groupby(keys, sort=True, dropna=False)["_hours"] if keys else [((), durations["_hours"])]
     rows = []
@@ -393,12 +374,11 @@ def within_sla(tickets, *, kind: str = "first_response", hours: float, by=None, 
     (default: the last ``created_at``); younger waiting tickets are left out.
     Returns ``<by...>, [period], n, value, ci_low, ci_high, flag, met``.
     """
-    frame = _native(tickets)
-    end, by = _end(kind), _by(by)
-    _require(frame, ["created_at", end, *by], f"{kind} SLA")
+    frame = native(tickets)
+    end, by = _end(kind), names(by)
+    require(frame, ["created_at", end, *by], f"{kind} SLA")
     if as_of is None:
-        latest = frame.select(nw.col("created_at").max())
-        as_of = (latest.collect() if isinstance(latest, nw.LazyFrame) else latest).item()
+        as_of = scalar(frame.select(nw.col("created_at").max()))
     overdue = nw.col("created_at") < nw.lit((pd.Timestamp(as_of) - pd.Timedelta(hours=hours)).to_pydatetime())
     eligible = frame.filter(~nw.col(end).is_null() | overdue)
     met = (~nw.col(end).is_null()) & (_hours(end) <= hours)
@@ -407,9 +387,9 @@ def within_sla(tickets, *, kind: str = "first_response", hours: float, by=None, 
 
 
 def _resolved_share(tickets, name: str, reopened: bool, by, period, min_base, confidence) -> pd.DataFrame:
-    frame = _native(tickets)
-    by = _by(by)
-    _require(frame, ["created_at", "resolved_at", "reopened", *by], name)
+    frame = native(tickets)
+    by = names(by)
+    require(frame, ["created_at", "resolved_at", "reopened", *by], name)
     resolved = frame.filter(~nw.col("resolved_at").is_null() & ~nw.col("reopened").is_null())
     hit = nw.col("reopened") if reopened else ~nw.col("reopened")
     result = _aggregate(resolved, by, period, "created_at", {"n": nw.lit(1), "tickets": hit})
