@@ -46,6 +46,8 @@ __all__ = [
     "DesignComparison",
     "compare_design",
     "journey_quality",
+    "emotion_curve",
+    "pain_points",
 ]
 
 LEVELS = {"event": "event", "stage": "stage"}
@@ -558,3 +560,59 @@ def journey_quality(events) -> pd.DataFrame:
     rows = [(check, counts[check], f"{counts[check]:,} {message}.")
             for check, message in messages.items() if counts[check] is not None]
     return pd.DataFrame(rows, columns=["check", "count", "message"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Emotions and pain points along the designed journey
+
+
+def emotion_curve(responses, stages, *, min_base: int = 30, confidence: float = 0.95) -> pd.DataFrame:
+    """NPS of the survey answers given at each designed stage (``responses.stage``), in journey
+    order, with its interval; a stage without answers is listed with ``n = 0`` and flagged.
+
+    Returns ``stage, n, value, ci_low, ci_high, flag, promoters, passives, detractors``.
+    """
+    from cxnb import metrics
+
+    order = list(_stage_index(stages))
+    frame = native(responses)
+    require(frame, ["stage", "nps"], "emotion_curve")
+    by_stage = metrics.nps(responses, by="stage", min_base=min_base, confidence=confidence).set_index("stage")
+    curve = by_stage.reindex(order)
+    counts = ["n", "promoters", "passives", "detractors"]
+    curve[counts] = curve[counts].fillna(0).astype("int64")
+    curve["flag"] = curve["flag"].fillna(metrics.FLAG)
+    return curve.rename_axis("stage").reset_index()
+
+
+def pain_points(stage_funnel: pd.DataFrame, emotion: pd.DataFrame) -> pd.DataFrame:
+    """Stages ranked by pain = drop-off × negative emotion × volume, with the evidence.
+
+    ``drop-off`` = share of the journeys reaching a stage that go no further (from
+    :func:`funnel`, no ``by``); ``negative emotion`` = share of detractors among the stage's
+    NPS answers (from :func:`emotion_curve`) — where a stage has no answers, the share over all
+    answers stands in and ``emotion_source`` says so; ``volume`` = share of all journeys that
+    reach the stage. ``score`` is their product (0–1).
+
+    Returns ``rank, stage, score, dropoff, detractors, volume, reached, answers,
+    emotion_source, evidence``, most painful first.
+    """
+    table = stage_funnel.merge(emotion[["stage", "n", "detractors"]], on="stage", how="left")
+    answers = table["n"].fillna(0).astype("int64")
+    overall = table["detractors"].sum() / max(int(answers.sum()), 1)
+    own = answers > 0
+    negative = np.where(own, table["detractors"] / answers.where(own, 1), overall)
+    dropoff = (100 - table["conversion"]).fillna(0) / 100
+    volume = table["reached"] / max(int(table["reached"].max()), 1)
+    result = pd.DataFrame({
+        "stage": table["stage"], "score": dropoff * negative * volume, "dropoff": 100 * dropoff,
+        "detractors": 100 * negative, "volume": 100 * volume, "reached": table["reached"], "answers": answers,
+        "emotion_source": np.where(own, "this stage", "all answers (none at this stage)")})
+    result["evidence"] = [
+        f"{d:.0f}% of the {r:,} journeys reaching {s} go no further; {n:.0f}% detractors "
+        + (f"among its {a:,} answers" if a else "over all answers (none at this stage)")
+        for s, d, r, n, a in zip(result["stage"], result["dropoff"], result["reached"], result["detractors"],
+                                 result["answers"])]
+    result = result.sort_values("score", ascending=False, kind="stable", ignore_index=True)
+    result.insert(0, "rank", range(1, len(result) + 1))
+    return result

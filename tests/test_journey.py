@@ -291,3 +291,35 @@ def test_every_engine_gives_the_same_b2c_journey(b2c):
     expected = every_result(frames.pop("pandas"), stages)
     for engine, frame in frames.items():
         assert_same(expected, every_result(frame, stages), engine)
+
+
+def test_emotion_curve_and_pain_points_by_hand():
+    from cxnb.journey import emotion_curve, pain_points
+
+    responses = pd.DataFrame({"stage": ["buy"] * 4 + ["use"] * 2, "nps": pd.array([10, 9, 3, 0, 9, 9], dtype="Int64")})
+    curve = emotion_curve(responses, ["look", "buy", "use"], min_base=1)
+    # look: no answers; buy: 2 promoters, 2 detractors → 0; use: 2 promoters → +100
+    assert curve["stage"].tolist() == ["look", "buy", "use"]
+    assert curve["n"].tolist() == [0, 4, 2] and curve["flag"].tolist()[0] == "insufficient_base"
+    assert curve["value"].tolist()[1:] == [0.0, 100.0]
+    stage_funnel = pd.DataFrame({"stage": ["look", "buy", "use"], "reached": [100, 50, 40],
+                                 "conversion": [50.0, 80.0, None]})
+    pain = pain_points(stage_funnel, curve).set_index("stage")
+    # look: 50% drop × 2/6 detractors overall (no answers there) × 100% volume = 0.1667
+    # buy: 20% drop × 2/4 detractors × 50% volume = 0.05; use: last stage, no drop-off → 0
+    assert pain.loc["look", "score"] == pytest.approx(1 / 6)
+    assert pain.loc["buy", "score"] == pytest.approx(0.05)
+    assert pain.loc["use", "score"] == 0
+    assert pain.loc["look", "emotion_source"] == "all answers (none at this stage)"
+    assert pain["rank"].tolist() == [1, 2, 3]
+    assert pain.loc["buy", "evidence"] == "20% of the 50 journeys reaching buy go no further; 50% detractors among its 4 answers"
+
+
+def test_b2b_largest_dropoff_is_the_top_pain_point():
+    from cxnb import sample_truth
+    from cxnb.journey import emotion_curve, pain_points
+
+    bundle = cxnb.load_sample("b2b")
+    stages = bundle.config.journey.stage_ids
+    pain = pain_points(journey.funnel(bundle.events, stages), emotion_curve(bundle.responses, stages))
+    assert pain.iloc[0]["stage"] == sample_truth("b2b")["largest_dropoff_stage"]
