@@ -48,6 +48,9 @@ __all__ = [
     "journey_quality",
     "emotion_curve",
     "pain_points",
+    "design_table",
+    "stage_columns",
+    "map_table",
 ]
 
 LEVELS = {"event": "event", "stage": "stage"}
@@ -616,3 +619,33 @@ def pain_points(stage_funnel: pd.DataFrame, emotion: pd.DataFrame) -> pd.DataFra
     result = result.sort_values("score", ascending=False, kind="stable", ignore_index=True)
     result.insert(0, "rank", range(1, len(result) + 1))
     return result
+
+
+def design_table(design) -> pd.DataFrame:
+    """The designed journey (``config.journey``) as a table: ``position, stage, name,
+    touchpoints, channels, events`` (the events the event → stage map assigns to it)."""
+    events = {}
+    for event, stage in design.event_stage_map.items():
+        events.setdefault(stage, []).append(event)
+    return pd.DataFrame([{"position": i + 1, "stage": s.id, "name": s.name, "touchpoints": "; ".join(s.touchpoints),
+                          "channels": "; ".join(s.channels), "events": "; ".join(events.get(s.id, []))}
+                         for i, s in enumerate(design.stages)])
+
+
+def stage_columns(design) -> dict[str, int]:
+    """Event → position of its stage, in the designed order of the map (for a process map)."""
+    position = {s.id: i for i, s in enumerate(design.stages)}
+    return {event: position[stage] for event, stage in design.event_stage_map.items()}
+
+
+def map_table(design, emotion: pd.DataFrame, pain: pd.DataFrame, *, top: int = 3) -> pd.DataFrame:
+    """One row per designed stage for :func:`cxnb.charts.journey_map`: ``name, touchpoints,
+    channels, value, ci_low, ci_high, n, pain, opportunity``; the ``top`` most painful stages
+    get an opportunity sentence built from their numbers."""
+    table = design_table(design).merge(emotion, on="stage", how="left").merge(
+        pain[["stage", "rank", "score", "dropoff", "detractors"]], on="stage", how="left")
+    table["opportunity"] = [
+        f"#{int(r)}: keep the {d:.0f}% who leave" if r <= top and d > 0 else ""
+        for r, d in zip(table["rank"], table["dropoff"].fillna(0))]
+    return table.rename(columns={"score": "pain"})[
+        ["name", "touchpoints", "channels", "value", "ci_low", "ci_high", "n", "pain", "opportunity"]]

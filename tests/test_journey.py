@@ -323,3 +323,20 @@ def test_b2b_largest_dropoff_is_the_top_pain_point():
     stages = bundle.config.journey.stage_ids
     pain = pain_points(journey.funnel(bundle.events, stages), emotion_curve(bundle.responses, stages))
     assert pain.iloc[0]["stage"] == sample_truth("b2b")["largest_dropoff_stage"]
+
+
+def test_design_and_map_tables_follow_the_config():
+    from cxnb.journey import design_table, emotion_curve, map_table, pain_points, stage_columns
+
+    bundle = cxnb.load_sample("b2c")
+    design = bundle.config.journey
+    table = design_table(design)
+    assert table["stage"].tolist() == design.stage_ids and table["position"].tolist() == list(range(1, 8))
+    assert "checkout_complete" in table.set_index("stage").loc["purchase", "events"]
+    assert stage_columns(design)["checkout_complete"] == 2  # third designed stage
+    curve = emotion_curve(bundle.responses, design.stage_ids)
+    pain = pain_points(journey.funnel(bundle.events, design.stage_ids), curve)
+    rows = map_table(design, curve, pain)
+    assert rows["name"].tolist() == [s.name for s in design.stages]
+    marked = rows[rows["opportunity"] != ""]
+    assert len(marked) == 3 and marked["opportunity"].str.match(r"#[123]: keep the \d+% who leave").all()
