@@ -1,11 +1,11 @@
 """Benchmark: the full report (every step notebook) for the B2C sample.
 
-Kit: ``cxnb run`` (papermill's Python API in worker processes, two at a time, HTML export in
-the same worker). Baseline, in the same session on the same notebooks: one by one, the
+Kit: ``cxnb run`` (papermill's Python API in worker processes, as many at once as the runner's
+default, HTML export in the same worker). Baseline, in the same session on the same notebooks: one by one, the
 ``papermill`` command line then the ``jupyter nbconvert --to html --no-input`` command line.
 Target (issue "Client reports"): at least 2x faster than the baseline on 2 cores.
 
-    .venv/bin/python benchmarks/report.py [--jobs 2]
+    .venv/bin/python benchmarks/report.py [--jobs N]   (default: the runner's, cores + 1)
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from cxnb.runner import KERNEL, _kernel_folder, discover_steps, run
+from cxnb.runner import KERNEL, _kernel_folder, default_jobs, discover_steps, run
 from cxnb.samples import sample_config
 
 
@@ -42,7 +42,7 @@ def baseline(folder: Path, kernels: str) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--jobs", type=int, default=default_jobs())
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()

@@ -39,7 +39,7 @@ from cxnb.errors import ConfigError, CxnbError, SchemaError
 from cxnb.paths import NOTEBOOKS, REPORTS
 from cxnb.report import export_html, step_title, write_index, write_manifest
 
-__all__ = ["StepSpec", "ParameterError", "discover_steps", "check_parameters", "run", "KEEP"]
+__all__ = ["StepSpec", "ParameterError", "discover_steps", "check_parameters", "default_jobs", "run", "KEEP"]
 
 KEEP = 3  # reports kept in .history and .failed per client
 KERNEL = "cxnb-run"
@@ -282,7 +282,15 @@ class RunResult:
         return all(c["status"] == "ok" for c in self.clients)
 
 
-def run(configs, *, steps: list[int] | None = None, out: Path = REPORTS, jobs: int = 2, timeout: float = 600,
+def default_jobs() -> int:
+    """Notebooks run at once by default: one more than the cores, because each notebook spends
+    part of its time waiting (kernel start-up, messages to the kernel). Measured on 2 cores,
+    the B2C sample's three steps: 8.6 s with 2 at once, 7.0 s with 3."""
+    return (os.cpu_count() or 1) + 1
+
+
+def run(configs, *, steps: list[int] | None = None, out: Path = REPORTS, jobs: int | None = None,
+        timeout: float = 600,
         parameters: dict | None = None, notebooks: Path = NOTEBOOKS, progress=print) -> RunResult:
     """Produce a report per client config. Returns a :class:`RunResult`; never raises for a
     failing client or step (see the module docstring); raises :class:`ParameterError` before
@@ -306,7 +314,8 @@ def run(configs, *, steps: list[int] | None = None, out: Path = REPORTS, jobs: i
             save_snapshot(client.bundle, client.staging / "artifacts")
         else:
             progress(f"[{client.name}] not run: {client.problem}")
-    _execute_all([c for c in clients if c.problem is None], selected, jobs, timeout, parameters, progress)
+    _execute_all([c for c in clients if c.problem is None], selected, jobs or default_jobs(), timeout, parameters,
+                 progress)
     summary = []
     for client in clients:
         manifest = _manifest(client, selected)
