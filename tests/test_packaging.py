@@ -19,8 +19,8 @@ def test_environment_yml_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = {_name(r): r for r in project["dependencies"] + project["optional-dependencies"]["dev"]}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    conda = {_name(d): d for d in env["dependencies"] if isinstance(d, str) and _name(d) not in ("python", "pip")}
-    assert conda == {n: r.replace(" ", "") for n, r in wanted.items()}
+    conda = {_name(d): d.lower() for d in env["dependencies"] if isinstance(d, str) and _name(d) not in ("python", "pip")}
+    assert conda == {n: r.replace(" ", "").lower() for n, r in wanted.items()}  # conda names are lower case
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     assert "-e ." in pip
 
