@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from cxnb.bundle import format_problems, load_bundle
-from cxnb.errors import ConfigError, SchemaError
+from cxnb.errors import ConfigError, CxnbError, SchemaError
 from cxnb.paths import NOTEBOOKS, REPORTS
 
 __all__ = ["main"]
@@ -63,12 +63,12 @@ def _parameter(text: str) -> tuple[str, str]:
 
 
 def _run(args) -> int:
-    from cxnb.runner import ParameterError, run
+    from cxnb.runner import run
 
     try:
         result = run(args.configs, steps=args.steps, out=args.out, jobs=args.jobs, timeout=args.timeout,
                      parameters=dict(args.parameter), notebooks=args.notebooks)
-    except ParameterError as exc:
+    except CxnbError as exc:  # refused before anything ran: parameters, steps, clashing clients
         print(f"REFUSED {exc}", file=sys.stderr)
         return EXIT_CONFIG
     return EXIT_OK if result.ok else EXIT_DATA

@@ -38,3 +38,14 @@ def test_unknown_column_mapping_is_a_config_error(make_config, capsys):
     path = make_config({"responses": {"path": "bad_nps_11.csv", "columns": {"nsp": "nps"}}})
     assert main(["validate", str(path)]) == 2
     assert "`sources.responses.columns.nsp`: not a column of the responses table" in capsys.readouterr().err
+
+
+def test_run_refuses_unknown_steps_and_clashing_clients(tmp_path, capsys):
+    from cxnb.samples import sample_config
+
+    out = str(tmp_path / "reports")
+    assert main(["run", str(sample_config("b2c")), "--steps", "9", "--out", out]) == 2
+    assert "no step notebooks numbered [9]" in capsys.readouterr().err
+    assert main(["run", str(sample_config("b2c")), str(sample_config("b2c")), "--out", out]) == 2
+    assert "several configs share the report folder brewline-coffee" in capsys.readouterr().err
+    assert not (tmp_path / "reports").exists()
