@@ -1,0 +1,228 @@
+"""cxnb.drivers: key driver analysis; every expected number names its source."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cxnb
+from cxnb.drivers import driver_importance, importance_performance, relative_weights, shapley
+from cxnb.errors import CxnbError
+
+DRIVERS_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "reference-data" / "drivers"
+SIX_DECIMALS = 5e-7
+MTCARS_DRIVERS = ["cyl", "disp", "hp", "gear"]
+SWISS_DRIVERS = ["Agriculture", "Examination", "Education", "Catholic", "Infant.Mortality"]
+
+
+def _reference(name: str) -> pd.DataFrame:
+    path = DRIVERS_DATA / name
+    if not path.exists():
+        pytest.skip(f"reference data {path} is not available")
+    return pd.read_csv(path)
+
+
+@pytest.fixture(scope="module")
+def mtcars() -> pd.DataFrame:
+    return _reference("mtcars.csv")
+
+
+@pytest.fixture(scope="module")
+def swiss() -> pd.DataFrame:
+    return _reference("swiss.csv")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reference values
+
+
+def test_relative_weights_match_rwa_on_mtcars(mtcars):
+    # R package rwa (martinctc/rwa) README: rwa(mtcars, "mpg", c("cyl", "disp", "hp", "gear"))
+    result = relative_weights(mtcars, outcome="mpg", drivers=MTCARS_DRIVERS).set_index("driver")
+    assert result["r2"].iloc[0] == pytest.approx(0.7791896, abs=SIX_DECIMALS)
+    raw = {"cyl": 0.2284797, "disp": 0.2221469, "hp": 0.2321744, "gear": 0.0963886}
+    rescaled = {"cyl": 29.32274, "disp": 28.50999, "hp": 29.79691, "gear": 12.37037}
+    for driver in MTCARS_DRIVERS:
+        assert result.loc[driver, "weight"] == pytest.approx(raw[driver], abs=SIX_DECIMALS)
+        assert result.loc[driver, "rescaled"] == pytest.approx(rescaled[driver], abs=5e-6)  # published to 5 dp
+    assert (result["n"] == 32).all() and (result["n_dropped"] == 0).all()
+
+
+def test_shapley_matches_lmg_on_swiss(swiss):
+    # exact LMG over all 32 subsets (Groemping 2006, relaimpo calc.relimp(type="lmg") on swiss)
+    result = shapley(swiss, outcome="Fertility", drivers=SWISS_DRIVERS, seed=1).set_index("driver")
+    assert result["r2"].iloc[0] == pytest.approx(0.7067350, abs=SIX_DECIMALS)
+    expected = {"Agriculture": 0.0570912, "Examination": 0.1711730, "Education": 0.2601347,
+                "Catholic": 0.1055702, "Infant.Mortality": 0.1127659}
+    for driver, weight in expected.items():
+        assert result.loc[driver, "weight"] == pytest.approx(weight, abs=SIX_DECIMALS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Properties
+
+
+def test_weights_sum_to_r2(swiss, mtcars):
+    # R² of the full OLS fit, by numpy least squares on the raw rows
+    x = np.column_stack([np.ones(len(swiss)), swiss[SWISS_DRIVERS].to_numpy()])
+    y = swiss["Fertility"].to_numpy()
+    fitted = x @ np.linalg.lstsq(x, y, rcond=None)[0]
+    r2 = 1 - ((y - fitted) ** 2).sum() / ((y - y.mean()) ** 2).sum()
+    for result in (shapley(swiss, outcome="Fertility", drivers=SWISS_DRIVERS, seed=1),
+                   relative_weights(swiss, outcome="Fertility", drivers=SWISS_DRIVERS)):
+        assert result["weight"].sum() == pytest.approx(r2, abs=1e-12)
+        assert result["rescaled"].sum() == pytest.approx(100, abs=1e-9)
+
+
+def test_sampled_shapley_is_close_to_exact(swiss):
+    # Each weight averages 20,000 R² gains that lie in [0, R² = 0.71]; their sd is at most
+    # 0.35, so the Monte-Carlo standard error is at most 0.0025: 0.01 is four such errors.
+    exact = shapley(swiss, outcome="Fertility", drivers=SWISS_DRIVERS, seed=1)
+    sampled = shapley(swiss, outcome="Fertility", drivers=SWISS_DRIVERS, exact_limit=2, samples=20_000, seed=1)
+    assert np.abs(sampled["weight"] - exact["weight"]).max() < 0.01
+    assert sampled["weight"].sum() == pytest.approx(exact["r2"].iloc[0], abs=1e-12)  # gains telescope to R²
+    assert not sampled["weight"].equals(exact["weight"])  # it really sampled
+
+
+def test_missing_rows_are_dropped_and_counted(mtcars):
+    holes = mtcars.copy()
+    holes.loc[[0, 5], "hp"] = np.nan
+    holes.loc[9, "mpg"] = np.nan
+    result = relative_weights(holes, outcome="mpg", drivers=MTCARS_DRIVERS)
+    assert (result["n"] == 29).all() and (result["n_dropped"] == 3).all()  # hand count: rows 0, 5, 9
+    assert holes["hp"].isna().sum() == 2  # the caller's frame is untouched
+    complete = relative_weights(mtcars.drop(index=[0, 5, 9]), outcome="mpg", drivers=MTCARS_DRIVERS)
+    np.testing.assert_allclose(result["weight"], complete["weight"], atol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------
+# Logistic relative weights
+
+
+def test_logistic_relative_weights_find_the_dominant_predictor():
+    # simulated: logit P(promoter) = 2.5 x1 + 0.4 x2 + 0.2 x3, x correlated 0.3 (seeded)
+    rng = np.random.default_rng(11)
+    cov = np.full((3, 3), 0.3) + 0.7 * np.eye(3)
+    x = rng.multivariate_normal(np.zeros(3), cov, size=4000)
+    y = rng.random(4000) < 1 / (1 + np.exp(-(x @ [2.5, 0.4, 0.2])))
+    data = pd.DataFrame(x, columns=["quality", "price", "packaging"]).assign(promoter=y.astype(int))
+    result = relative_weights(data, outcome="promoter", drivers=["quality", "price", "packaging"], binary=True)
+    result = result.set_index("driver")
+    assert result["rescaled"].idxmax() == "quality"
+    assert result.loc["quality", "rescaled"] > 70
+    assert result["weight"].sum() == pytest.approx(result["r2"].iloc[0])
+    assert 0 < result["r2"].iloc[0] < 1
+
+
+def test_logistic_bootstrap_and_separation():
+    # simulated as above, smaller; then an outcome perfectly separated by x1 (seeded)
+    rng = np.random.default_rng(12)
+    data = pd.DataFrame(rng.normal(size=(600, 2)), columns=["quality", "price"])
+    data["promoter"] = (rng.random(600) < 1 / (1 + np.exp(-2.5 * data["quality"]))).astype(int)
+    result = driver_importance(data, outcome="promoter", drivers=["quality", "price"], binary=True, n_boot=30, seed=2)
+    assert result.loc[0, "driver"] == "quality" and result.loc[0, "ci_low"] > result.loc[1, "ci_high"]
+    data["promoter"] = (data["quality"] > 0).astype(int)
+    with pytest.raises(CxnbError, match="did not converge; .* perfectly predicted"):
+        relative_weights(data, outcome="promoter", drivers=["quality", "price"], binary=True)
+    with pytest.raises(CxnbError, match="binary=True is only available with method='relative_weights'"):
+        driver_importance(data, outcome="promoter", drivers=["quality", "price"], method="shapley", binary=True, seed=1)
+
+
+def test_logistic_needs_a_binary_outcome(mtcars):
+    with pytest.raises(CxnbError, match="binary=True needs a 0/1 outcome .* mpg also holds 10.4"):
+        relative_weights(mtcars, outcome="mpg", drivers=MTCARS_DRIVERS, binary=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Recovery of the planted driver and bootstrap
+
+
+@pytest.mark.parametrize("sample", ["b2c", "b2b"])
+@pytest.mark.parametrize("method", ["relative_weights", "shapley"])
+def test_planted_top_driver_ranks_first_with_a_clear_interval(sample, method):
+    responses = cxnb.load_sample(sample).responses
+    drivers = [c for c in responses.columns if c.startswith("rating_")]
+    top = cxnb.sample_truth(sample)["top_nps_driver"]
+    result = driver_importance(responses, outcome="nps", drivers=drivers, method=method, n_boot=200, seed=20241001)
+    assert result.loc[0, "driver"] == top and result.loc[0, "rank"] == 1
+    assert result.loc[0, "ci_low"] > result.loc[result["rank"] == 3, "ci_high"].iloc[0]
+    assert list(result["rank"]) == list(range(1, len(drivers) + 1))
+
+
+def test_bootstrap_is_reproducible(swiss):
+    def run(seed):
+        return driver_importance(swiss, outcome="Fertility", drivers=SWISS_DRIVERS, method="shapley", seed=seed)
+
+    first, again, other = run(5), run(5), run(6)
+    pd.testing.assert_frame_equal(first, again)
+    assert not np.allclose(first["ci_low"], other["ci_low"])
+    assert (first["ci_low"] <= first["rescaled"]).all() and (first["rescaled"] <= first["ci_high"]).all()
+
+
+def test_bootstrap_intervals_match_refitting_per_resample(mtcars):
+    # the weighted-correlation shortcut equals relative weights refitted on each resample's rows
+    from cxnb.drivers import _johnson, _resampled_correlations
+
+    values = mtcars[[*MTCARS_DRIVERS, "mpg"]].to_numpy(dtype=float)
+    fast = _johnson(_resampled_correlations(values, 20, np.random.default_rng(3)))
+    rng = np.random.default_rng(3)
+    draws = rng.integers(0, len(values), size=(20, len(values)))
+    slow = np.stack([_johnson(np.corrcoef(values[rows], rowvar=False)) for rows in draws])
+    np.testing.assert_allclose(fast, slow, atol=1e-10)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bad input
+
+
+def test_missing_column_is_named(mtcars):
+    with pytest.raises(CxnbError, match="relative_weights needs column\\(s\\) speed; the table has"):
+        relative_weights(mtcars, outcome="mpg", drivers=["cyl", "speed"])
+
+
+def test_constant_driver_is_refused(mtcars):
+    data = mtcars.assign(flat=3)
+    with pytest.raises(CxnbError, match="driver flat is constant \\(3 in all 32 complete rows\\)"):
+        shapley(data, outcome="mpg", drivers=["cyl", "flat"], seed=1)
+
+
+def test_too_few_complete_rows_are_refused(mtcars):
+    few = mtcars.head(8).copy()
+    few.loc[few.index[:3], "hp"] = np.nan
+    with pytest.raises(CxnbError, match="needs at least 6 complete rows \\(drivers \\+ 2\\) for 4 driver\\(s\\); "
+                                        "got 5 \\(3 of 8 rows dropped"):
+        driver_importance(few, outcome="mpg", drivers=MTCARS_DRIVERS, seed=1)
+
+
+def test_collinear_drivers_and_bad_options_are_refused(mtcars):
+    with pytest.raises(CxnbError, match="perfectly collinear"):
+        relative_weights(mtcars.assign(disp2=2 * mtcars["disp"]), outcome="mpg", drivers=["disp", "disp2", "hp"])
+    with pytest.raises(CxnbError, match="method must be one of relative_weights, shapley; got 'lmg'"):
+        driver_importance(mtcars, outcome="mpg", drivers=MTCARS_DRIVERS, method="lmg", seed=1)
+    with pytest.raises(CxnbError, match="confidence must be a level between 0 and 1"):
+        driver_importance(mtcars, outcome="mpg", drivers=MTCARS_DRIVERS, confidence=95, seed=1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Importance-performance grid
+
+
+def test_importance_performance_quadrants():
+    # hand-made: mean importance 25, mean performance 7.0
+    importance = pd.DataFrame({"driver": ["price", "speed", "app", "range"], "rescaled": [40.0, 30.0, 20.0, 10.0]})
+    performance = pd.DataFrame({"driver": ["range", "app", "speed", "price"], "performance": [9.0, 5.0, 8.0, 6.0]})
+    result = importance_performance(importance, performance)
+    assert list(result.columns) == ["driver", "importance", "performance", "quadrant"]
+    assert dict(zip(result["driver"], result["quadrant"])) == {
+        "price": "concentrate here",  # 40 >= 25, 6 < 7
+        "speed": "keep up the good work",  # 30 >= 25, 8 >= 7
+        "app": "low priority",  # 20 < 25, 5 < 7
+        "range": "possible overkill",  # 10 < 25, 9 >= 7
+    }
+
+
+def test_importance_performance_needs_every_driver():
+    importance = pd.DataFrame({"driver": ["price", "speed"], "rescaled": [60.0, 40.0]})
+    with pytest.raises(CxnbError, match="no performance value for driver\\(s\\) speed"):
+        importance_performance(importance, pd.Series({"price": 7.0}))
