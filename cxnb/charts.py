@@ -18,7 +18,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-__all__ = ["THEME", "use_theme", "kpi_dots", "kpi_trend", "kpi_tree", "heatmap", "bars", "funnel", "process_map", "journey_map"]
+__all__ = ["THEME", "use_theme", "kpi_dots", "kpi_trend", "kpi_tree", "heatmap", "bars", "funnel", "process_map", "journey_map", "quadrants"]
 
 THEME = "cxnb"
 _INK, _ACCENT, _MUTED, _TARGET = "#1f2933", "#2563eb", "#9aa5b1", "#d97706"
@@ -241,3 +241,21 @@ def journey_map(stages: pd.DataFrame, *, title: str) -> alt.VConcatChart:
         words("touchpoints", "Touchpoints", x_top), words("channels", "Channels"),
         lane(alt.layer(band, line), "Emotion (NPS with 95% interval)", 120), lane(pain, "Pain points", 50),
         words("opportunity", "Opportunities"), spacing=4).properties(title=title)
+
+
+def quadrants(frame: pd.DataFrame, *, title: str, label: str = "driver", x: str = "performance",
+              y: str = "importance", colour: str = "quadrant") -> alt.LayerChart:
+    """Importance–performance map: one labelled dot per driver, dashed lines at the means of the
+    two axes (the quadrant boundaries), dots coloured by quadrant."""
+    data = frame.copy()
+    for column in (x, y):
+        data[column] = pd.to_numeric(data[column], errors="coerce").astype("float64")
+    means = pd.DataFrame({x: [data[x].mean()], y: [data[y].mean()]})
+    dots = alt.Chart(data).mark_point(size=110).encode(
+        x=alt.X(f"{x}:Q", scale=alt.Scale(zero=False)), y=alt.Y(f"{y}:Q", scale=alt.Scale(zero=False)),
+        color=alt.Color(f"{colour}:N", title=None), tooltip=[f"{label}:N", alt.Tooltip(f"{x}:Q", format=".2f"),
+                                                             alt.Tooltip(f"{y}:Q", format=".1f"), f"{colour}:N"])
+    names = alt.Chart(data).mark_text(dy=-10, fontSize=10, color=_INK).encode(x=f"{x}:Q", y=f"{y}:Q", text=f"{label}:N")
+    vertical = alt.Chart(means).mark_rule(strokeDash=[4, 4], color=_MUTED).encode(x=f"{x}:Q")
+    horizontal = alt.Chart(means).mark_rule(strokeDash=[4, 4], color=_MUTED).encode(y=f"{y}:Q")
+    return alt.layer(vertical, horizontal, dots, names).properties(title=title, width=560, height=340)

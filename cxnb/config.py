@@ -48,6 +48,7 @@ __all__ = [
     "Stage",
     "Journey",
     "Target",
+    "Themes",
     "load_config",
     "slugify",
 ]
@@ -163,6 +164,13 @@ class Precision(_Model):
     ces: float = Field(default=0.2, gt=0)        # points of the CES scale
 
 
+class Themes(_Model):
+    """Which theme taxonomy of ``templates/themes.yaml`` applies, and the client's own words."""
+
+    taxonomy: Literal["b2c", "b2b"] = "b2c"
+    overrides: dict[str, dict[str, list[str] | None] | None] = {}
+
+
 class Source(_Model):
     """Where one canonical table comes from and how to read it."""
 
@@ -227,6 +235,7 @@ class ClientConfig(_Model):
     kpis: dict[str, Target] = {}
     service_levels: ServiceLevels = ServiceLevels()
     precision: Precision = Precision()
+    themes: Themes = Themes()
     churn_after_days: int = Field(default=90, ge=1)
     sources: dict[TableName, Source] = Field(min_length=1)
     previous_report: Path | None = None

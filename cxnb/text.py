@@ -51,6 +51,8 @@ __all__ = [
     "load_taxonomy",
     "themes",
     "theme_summary",
+    "customer_texts",
+    "client_taxonomy",
 ]
 
 # Hutto & Gilbert (2014, ICWSM), section 3: positive >= 0.05, negative <= -0.05, neutral between.
@@ -547,3 +549,22 @@ def theme_summary(theme_rows: pd.DataFrame, total_texts: int, confidence: float 
     columns = ["theme", "mentions", "texts", "share_of_voice", "mean_sentiment", "ci_low", "ci_high", "negative_share"]
     summary = pd.DataFrame(rows, columns=columns)
     return summary.sort_values(["mean_sentiment", "theme"], kind="stable").reset_index(drop=True)
+
+
+def customer_texts(bundle) -> pd.Series:
+    """Every free text of a client (survey comments, reviews) as one Series indexed
+    ``"<table>:<id>"``, missing texts left out."""
+    from cxnb.quality import FREE_TEXT
+
+    parts = []
+    for table, (key, column) in FREE_TEXT.items():
+        frame = bundle.tables.get(table)
+        if frame is not None and column in frame:
+            texts = frame[[key, column]].dropna()
+            parts.append(pd.Series(texts[column].to_numpy(), index=table + ":" + texts[key].astype(str), name="text"))
+    return pd.concat(parts) if parts else pd.Series(dtype="str", name="text")
+
+
+def client_taxonomy(config) -> dict[str, dict[str, list[str]]]:
+    """The taxonomy a client config asks for (``themes.taxonomy``) with its ``themes.overrides``."""
+    return load_taxonomy(overrides=config.themes.overrides, business=config.themes.taxonomy)

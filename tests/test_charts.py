@@ -122,3 +122,12 @@ def test_journey_map_has_its_five_lanes_in_stage_order():
     assert spec["vconcat"][0]["encoding"]["x"]["sort"] == ["Discover", "Buy"]
     emotion = spec["vconcat"][2]["layer"]
     assert emotion[0]["mark"]["type"] == "area" and emotion[0]["encoding"]["y2"]["field"] == "ci_high"
+
+
+def test_quadrants_draw_mean_lines_and_labelled_dots():
+    frame = pd.DataFrame({"driver": ["taste", "price"], "performance": [8.0, 6.0], "importance": [40.0, 10.0],
+                          "quadrant": ["keep up the good work", "low priority"]})
+    spec = charts.quadrants(frame, title="Importance and performance").to_dict()
+    vertical, horizontal, dots, names = spec["layer"]
+    assert _rows(spec, vertical) == [{"performance": 7.0, "importance": 25.0}]  # the means split the quadrants
+    assert dots["encoding"]["color"]["field"] == "quadrant" and names["encoding"]["text"]["field"] == "driver"
