@@ -189,3 +189,20 @@ def test_theme_shares_follow_the_planted_shares(sample_text):
     planted = pd.Series({t: v["share_of_mentions"] for t, v in truth["themes"]["per_theme"].items()})
     assert set(shares.index) == set(planted.index)
     assert (shares - planted).abs().max() < 0.02
+
+
+def test_client_config_chooses_the_taxonomy_and_adds_its_own_words(tmp_path):
+    from cxnb.config import load_config
+    from cxnb.text import client_taxonomy, customer_texts
+
+    b2b = cxnb.load_sample("b2b")
+    assert "integrations" in client_taxonomy(b2b.config) and "delivery" not in client_taxonomy(b2b.config)
+    texts = customer_texts(b2b)
+    assert len(texts) == cxnb.sample_truth("b2b")["text"]["texts"]  # every comment and review, once
+    assert texts.index.str.match(r"^(responses|reviews):").all()
+    (tmp_path / "c.csv").write_text("customer_id\n1\n")
+    (tmp_path / "client.yaml").write_text(
+        "name: A\nthemes: {overrides: {product: {blends: [house blend]}, packaging: null}}\n"
+        "sources: {customers: {path: c.csv}}\n")
+    taxonomy = client_taxonomy(load_config(tmp_path / "client.yaml"))
+    assert taxonomy["product"]["blends"] == ["house blend"] and "packaging" not in taxonomy
