@@ -5,7 +5,7 @@ default, HTML export in the same worker). Baseline, in the same session on the s
 ``papermill`` command line then the ``jupyter nbconvert --to html --no-input`` command line.
 Target (issue "Client reports"): at least 2x faster than the baseline on 2 cores.
 
-    .venv/bin/python benchmarks/report.py [--jobs N]   (default: the runner's, cores + 1)
+    .venv/bin/python benchmarks/report.py [--jobs N]   (default: the runner's, twice the cores)
 """
 
 from __future__ import annotations

@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     runner.add_argument("configs", nargs="+", metavar="CONFIG", help="client YAML file(s)")
     runner.add_argument("--steps", type=_steps, default=None, help="step numbers to run, e.g. 4,5 (default: all)")
     runner.add_argument("--out", type=Path, default=REPORTS, help="reports folder (default: reports/)")
-    runner.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: cores + 1)")
+    runner.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: twice the cores)")
     runner.add_argument("--timeout", type=float, default=600, help="seconds a cell may take (default: 600)")
     runner.add_argument("--notebooks", type=Path, default=NOTEBOOKS, help="folder of step notebooks (default: notebooks/)")
     runner.add_argument("-p", "--parameter", type=_parameter, action="append", default=[], metavar="NAME=VALUE",
