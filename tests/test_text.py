@@ -12,7 +12,7 @@ from cxnb.errors import CxnbError
 from cxnb.text import language, load_taxonomy, normalise, sentences, sentiment, theme_summary, themes
 
 
-# vaderSentiment README worked examples (values also in /work/shared/reference-data/README.md,
+# vaderSentiment README worked examples (values also in ../shared/reference-data/README.md,
 # "sentiment — VADER"); Hutto & Gilbert (2014) label them with the ±0.05 thresholds.
 @pytest.mark.parametrize(
     "text, compound, label",
