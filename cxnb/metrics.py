@@ -58,6 +58,11 @@ _KEY = "_period"
 # Engine-independent grouping
 
 
+def _check_period(period: str | None) -> None:
+    if period is not None and period not in PERIODS:
+        raise CxnbError(f"period must be one of {', '.join(PERIODS)}; got {period!r}")
+
+
 def _period_key(column: str, period: str) -> nw.Expr:
     """An integer per calendar period (the same in every engine); see :func:`_period_start`.
 
@@ -100,8 +105,7 @@ def _aggregate(frame, by: list[str], period: str | None, time: str | None, sums:
     Only sums are asked of the engine — one pass, and pandas' fast group-by path — so means and
     standard deviations are derived afterwards from counts, sums and sums of squares.
     """
-    if period is not None and period not in PERIODS:
-        raise CxnbError(f"period must be one of {', '.join(PERIODS)}; got {period!r}")
+    _check_period(period)
     floats = floats or {}
     keys = list(by)
     columns = {name: expr.cast(nw.Int64) for name, expr in sums.items()}
@@ -343,13 +347,12 @@ def response_time(tickets, *, kind: str = "first_response", statistic: str = "me
     quantiles = {"median": 0.5, "p90": 0.9}
     if statistic not in quantiles:
         raise CxnbError(f"statistic must be one of {', '.join(quantiles)}; got {statistic!r}")
+    _check_period(period)
     frame = native(tickets)
     end, by = _end(kind), names(by)
     require(frame, ["created_at", end, *by], f"{kind} time")
     keys = [*by, *([_KEY] if period else [])]
     columns = {"_hours": _hours(end)} | ({_KEY: _period_key("created_at", period)} if period else {})
-    if period is not None and period not in PERIODS:
-        raise CxnbError(f"period must be one of {', '.join(PERIODS)}; got {period!r}")
     durations = frame.filter(~nw.col(end).is_null()).with_columns(**columns).select(*keys, "_hours")
     durations = collect(durations)
     q = quantiles[statistic]

@@ -23,6 +23,7 @@ __all__ = ["TEMPLATES", "HIDDEN_TAGS", "export_html", "write_index", "write_mani
 
 TEMPLATES = Path(__file__).parent / "report_template"
 HIDDEN_TAGS = {"parameters", "injected-parameters", "exercise", "solution"}
+_FINDINGS = 10  # top findings on the front page
 _HEADING = re.compile(r"^##\s+(.+?)\s*$", re.M)
 _ACTIVE_SVG = re.compile(r"<script|<foreignObject|\son\w+\s*=|javascript:", re.I)
 
@@ -74,29 +75,20 @@ def write_manifest(manifest: dict, folder: Path) -> Path:
     return path
 
 
-def _headline(artifacts: Path) -> list[dict]:
-    facts = artifacts.glob("*/facts.json")
-    rows = []
-    for path in sorted(facts):
-        rows += json.loads(path.read_text(encoding="utf-8")).get("headline", [])
-    return rows
-
-
-def _findings(artifacts: Path, limit: int = 10) -> list[str]:
-    found = []
-    for path in sorted(artifacts.glob("*/facts.json")):
-        found += json.loads(path.read_text(encoding="utf-8")).get("findings", [])
-    return found[:limit]
+def _facts(artifacts: Path) -> list[dict]:
+    """Every step's ``facts.json``, in step order."""
+    return [json.loads(path.read_text(encoding="utf-8")) for path in sorted(artifacts.glob("*/facts.json"))]
 
 
 def write_index(folder: Path, manifest: dict) -> Path:
     """``index.html`` of a client's report, built from the manifest and the steps' facts."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True))
-    artifacts = folder / "artifacts"
+    facts = _facts(folder / "artifacts")
     page = env.get_template("page.html.j2").render(
         client=manifest["client"], cycle=manifest.get("cycle") or "–", period=manifest.get("period") or "–",
         run_date=manifest["started"][:16].replace("T", " "), status=manifest["status"],
-        headline=_headline(artifacts), findings=_findings(artifacts),
+        headline=[row for f in facts for row in f.get("headline", [])],
+        findings=[line for f in facts for line in f.get("findings", [])][:_FINDINGS],
         steps=[{**s, "title": step_title(s["step"])} for s in manifest["steps"]])
     path = folder / "index.html"
     path.write_text(page, encoding="utf-8")

@@ -167,6 +167,7 @@ class _Client:
     slug: str = ""
     bundle: Bundle | None = None
     problem: str | None = None
+    period: str = ""
     staging: Path | None = None
     started: str = ""
     results: dict = field(default_factory=dict)
@@ -191,6 +192,7 @@ def _prepare(config_path: Path, out: Path) -> _Client:
     except SchemaError as exc:
         client.problem = f"data problems:\n{format_problems(exc.problems[exc.problems['severity'] == 'error'])}"
     client.started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    client.period = _period(client.bundle)
     return client
 
 
@@ -212,7 +214,7 @@ def _task(client: _Client, step: StepSpec, timeout: float, parameters: dict) -> 
         "parameters": {"config": str(client.config_path.resolve()), "output_dir": str(client.staging / "artifacts"),
                        "interactive": False, **parameters},
         "context": {"client": config.name, "step": step_title(step.name), "cycle": config.cycle or "–",
-                    "period": _period(client.bundle), "run_date": client.started[:10]},
+                    "period": client.period, "run_date": client.started[:10]},
     }
 
 
@@ -235,7 +237,7 @@ def _manifest(client: _Client, steps: list[StepSpec]) -> dict:
              **client.results.get(s.name, {"status": "not run", "duration_s": 0.0, "error": None})} for s in steps]
     failed = client.problem or any(r["status"] != "ok" for r in rows)
     return {"client": client.name, "slug": client.slug, "config": str(client.config_path),
-            "cycle": bundle.config.cycle if bundle else None, "period": _period(bundle),
+            "cycle": bundle.config.cycle if bundle else None, "period": client.period,
             "started": client.started, "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "status": "failed" if failed else "ok", "problem": client.problem, "versions": _versions(),
             "inputs": inputs, "steps": rows}
