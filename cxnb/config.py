@@ -115,6 +115,7 @@ class Stage(_Model):
     name: str = Field(min_length=1)
     touchpoints: list[str] = []
     channels: list[str] = []
+    themes: list[str] = []   # taxonomy themes whose mentions speak about this stage (emotion evidence)
 
 
 class Journey(_Model):
@@ -139,6 +140,11 @@ class Journey(_Model):
     @property
     def stage_ids(self) -> list[str]:
         return [s.id for s in self.stages]
+
+    @property
+    def stage_themes(self) -> dict[str, list[str]]:
+        """Stage id → the themes mapped to it (stages without themes left out)."""
+        return {s.id: list(s.themes) for s in self.stages if s.themes}
 
 
 class Target(_Model):

@@ -46,6 +46,7 @@ __all__ = [
     "DesignComparison",
     "compare_design",
     "journey_quality",
+    "stage_mentions",
     "emotion_curve",
     "pain_points",
     "design_table",
@@ -569,11 +570,55 @@ def journey_quality(events) -> pd.DataFrame:
 # Emotions and pain points along the designed journey
 
 
-def emotion_curve(responses, stages, *, min_base: int = 30, confidence: float = 0.95) -> pd.DataFrame:
-    """NPS of the survey answers given at each designed stage (``responses.stage``), in journey
-    order, with its interval; a stage without answers is listed with ``n = 0`` and flagged.
+def stage_mentions(theme_rows: pd.DataFrame, design, taxonomy=None) -> pd.DataFrame:
+    """Theme mentions placed at the journey stages whose ``themes`` (config
+    ``journey.stages[].themes``) name them: the text evidence of each stage's emotion.
 
-    Returns ``stage, n, value, ci_low, ci_high, flag, promoters, passives, detractors``.
+    ``theme_rows`` are :func:`cxnb.text.themes` rows (``text_id, theme, compound``); a theme
+    mapped to several stages counts at each. A mention is negative when its clause's VADER
+    compound is at most :data:`cxnb.text.NEGATIVE_THRESHOLD` (-0.05, VADER's own cut-off). With
+    ``taxonomy`` given, a stage naming a theme the taxonomy lacks is a
+    :class:`~cxnb.errors.ConfigError` that lists every such name.
+
+    Returns ``stage, theme, text_id, compound, negative``, stages in the designed order.
+
+    Examples
+    --------
+    >>> from cxnb.config import Journey
+    >>> design = Journey(stages=[{"id": "buy", "name": "Buy", "themes": ["price"]}, {"id": "use", "name": "Use"}])
+    >>> rows = pd.DataFrame({"text_id": ["r1", "r2", "r2"], "theme": ["price", "price", "product"],
+    ...                      "compound": [-0.6, 0.4, 0.8]})
+    >>> stage_mentions(rows, design)
+      stage  theme text_id  compound  negative
+    0   buy  price      r1      -0.6      True
+    1   buy  price      r2       0.4     False
+    """
+    from cxnb.errors import ConfigError
+    from cxnb.text import NEGATIVE_THRESHOLD
+
+    mapping = design.stage_themes
+    if taxonomy is not None:
+        unknown = [f"{stage}: {theme}" for stage, themes in mapping.items() for theme in themes if theme not in taxonomy]
+        if unknown:
+            raise ConfigError(f"journey.stages[].themes names theme(s) the taxonomy does not have ({'; '.join(unknown)});"
+                              f" expected one of {', '.join(taxonomy)}")
+    pairs = pd.DataFrame([(stage, theme) for stage, themes in mapping.items() for theme in themes],
+                         columns=["stage", "theme"])
+    placed = pairs.merge(theme_rows[["theme", "text_id", "compound"]], on="theme", how="inner", sort=False)
+    order = {stage: i for i, stage in enumerate(design.stage_ids)}
+    placed = placed.sort_values("stage", key=lambda s: s.map(order), kind="stable", ignore_index=True)
+    return placed.assign(negative=placed["compound"] <= NEGATIVE_THRESHOLD)
+
+
+def emotion_curve(responses, stages, *, mentions: pd.DataFrame | None = None, min_base: int = 30,
+                  confidence: float = 0.95) -> pd.DataFrame:
+    """Emotion at each designed stage, in journey order: the NPS of the survey answers given
+    there (``responses.stage``) with its interval and, with ``mentions`` from
+    :func:`stage_mentions`, the mean sentiment of the texts' theme mentions mapped to the stage
+    with its t interval. A stage without answers is listed with ``n = 0`` and flagged.
+
+    Returns ``stage, n, value, ci_low, ci_high, flag, promoters, passives, detractors,
+    mentions, negative_mentions, sentiment, sentiment_low, sentiment_high``.
     """
     from cxnb import metrics
 
@@ -585,37 +630,54 @@ def emotion_curve(responses, stages, *, min_base: int = 30, confidence: float = 
     counts = ["n", "promoters", "passives", "detractors"]
     curve[counts] = curve[counts].fillna(0).astype("int64")
     curve["flag"] = curve["flag"].fillna(metrics.FLAG)
-    return curve.rename_axis("stage").reset_index()
+    text = {}
+    for stage, group in (mentions.groupby("stage", sort=False) if mentions is not None else []):
+        interval = stats.t_interval(group["compound"].to_numpy(), confidence)
+        text[stage] = (len(group), int(group["negative"].sum()), interval.mean, interval.ci_low, interval.ci_high)
+    sentiment = pd.DataFrame.from_dict(text, orient="index", columns=[
+        "mentions", "negative_mentions", "sentiment", "sentiment_low", "sentiment_high"]).reindex(order)
+    sentiment[["mentions", "negative_mentions"]] = sentiment[["mentions", "negative_mentions"]].fillna(0).astype("int64")
+    return curve.join(sentiment).rename_axis("stage").reset_index()
+
+
+def _evidence(stage: str, dropoff: float, reached: int, negative: float, answers: int, mentions: int) -> str:
+    """The sentence behind one pain point's score."""
+    parts = ([f"{answers:,} answers"] if answers else []) + ([f"{mentions:,} text mentions"] if mentions else [])
+    source = "among its " + " and ".join(parts) if parts else "over all stages (no answers or texts at this stage)"
+    return f"{dropoff:.0f}% of the {reached:,} journeys reaching {stage} go no further; {negative:.0f}% negative {source}"
 
 
 def pain_points(stage_funnel: pd.DataFrame, emotion: pd.DataFrame) -> pd.DataFrame:
     """Stages ranked by pain = drop-off × negative emotion × volume, with the evidence.
 
     ``drop-off`` = share of the journeys reaching a stage that go no further (from
-    :func:`funnel`, no ``by``); ``negative emotion`` = share of detractors among the stage's
-    NPS answers (from :func:`emotion_curve`) — where a stage has no answers, the share over all
-    answers stands in and ``emotion_source`` says so; ``volume`` = share of all journeys that
-    reach the stage. ``score`` is their product (0–1).
+    :func:`funnel`, no ``by``); ``volume`` = share of all journeys that reach the stage;
+    ``negative emotion`` = share of the stage's emotion evidence that is negative (from
+    :func:`emotion_curve`): its detractors among its NPS answers plus, where texts are mapped to
+    it, its negative theme mentions among its mentions, pooled. A stage with no evidence at all
+    gets the pooled share over every stage (the neutral assumption: no sign it is better or worse
+    than the journey as a whole) and ``emotion_source`` says so. ``score`` is the product (0–1).
 
-    Returns ``rank, stage, score, dropoff, detractors, volume, reached, answers,
+    Returns ``rank, stage, score, dropoff, negative, volume, reached, answers, mentions,
     emotion_source, evidence``, most painful first.
     """
-    table = stage_funnel.merge(emotion[["stage", "n", "detractors"]], on="stage", how="left")
+    table = stage_funnel.merge(emotion, on="stage", how="left")
     answers = table["n"].fillna(0).astype("int64")
-    overall = table["detractors"].sum() / max(int(answers.sum()), 1)
-    own = answers > 0
-    negative = np.where(own, table["detractors"] / answers.where(own, 1), overall)
+    mentions = (table["mentions"] if "mentions" in table else pd.Series(0, index=table.index)).fillna(0).astype("int64")
+    bad = table["detractors"].fillna(0) + (table["negative_mentions"].fillna(0) if "negative_mentions" in table else 0)
+    evidence = answers + mentions
+    overall = bad.sum() / max(int(evidence.sum()), 1)
+    own = evidence > 0
+    negative = np.where(own, bad / evidence.where(own, 1), overall)
     dropoff = (100 - table["conversion"]).fillna(0) / 100
     volume = table["reached"] / max(int(table["reached"].max()), 1)
     result = pd.DataFrame({
         "stage": table["stage"], "score": dropoff * negative * volume, "dropoff": 100 * dropoff,
-        "detractors": 100 * negative, "volume": 100 * volume, "reached": table["reached"], "answers": answers,
-        "emotion_source": np.where(own, "this stage", "all answers (none at this stage)")})
-    result["evidence"] = [
-        f"{d:.0f}% of the {r:,} journeys reaching {s} go no further; {n:.0f}% detractors "
-        + (f"among its {a:,} answers" if a else "over all answers (none at this stage)")
-        for s, d, r, n, a in zip(result["stage"], result["dropoff"], result["reached"], result["detractors"],
-                                 result["answers"])]
+        "negative": 100 * negative, "volume": 100 * volume, "reached": table["reached"], "answers": answers,
+        "mentions": mentions,
+        "emotion_source": np.where(own, "this stage", "all stages (no evidence at this stage)")})
+    result["evidence"] = [_evidence(*row) for row in zip(result["stage"], result["dropoff"], result["reached"],
+                                                          result["negative"], result["answers"], result["mentions"])]
     result = result.sort_values("score", ascending=False, kind="stable", ignore_index=True)
     result.insert(0, "rank", range(1, len(result) + 1))
     return result
@@ -643,7 +705,7 @@ def map_table(design, emotion: pd.DataFrame, pain: pd.DataFrame, *, top: int = 3
     channels, value, ci_low, ci_high, n, pain, opportunity``; the ``top`` most painful stages
     get an opportunity sentence built from their numbers."""
     table = design_table(design).merge(emotion, on="stage", how="left").merge(
-        pain[["stage", "rank", "score", "dropoff", "detractors"]], on="stage", how="left")
+        pain[["stage", "rank", "score", "dropoff"]], on="stage", how="left")
     table["opportunity"] = [
         f"#{int(r)}: keep the {d:.0f}% who leave" if r <= top and d > 0 else ""
         for r, d in zip(table["rank"], table["dropoff"].fillna(0))]

@@ -302,27 +302,71 @@ def test_emotion_curve_and_pain_points_by_hand():
     assert curve["stage"].tolist() == ["look", "buy", "use"]
     assert curve["n"].tolist() == [0, 4, 2] and curve["flag"].tolist()[0] == "insufficient_base"
     assert curve["value"].tolist()[1:] == [0.0, 100.0]
+    assert curve["mentions"].tolist() == [0, 0, 0] and curve["sentiment"].isna().all()
     stage_funnel = pd.DataFrame({"stage": ["look", "buy", "use"], "reached": [100, 50, 40],
                                  "conversion": [50.0, 80.0, None]})
     pain = pain_points(stage_funnel, curve).set_index("stage")
-    # look: 50% drop × 2/6 detractors overall (no answers there) × 100% volume = 0.1667
+    # look: 50% drop × 2/6 negative over all stages (no evidence there) × 100% volume = 0.1667
     # buy: 20% drop × 2/4 detractors × 50% volume = 0.05; use: last stage, no drop-off → 0
     assert pain.loc["look", "score"] == pytest.approx(1 / 6)
     assert pain.loc["buy", "score"] == pytest.approx(0.05)
     assert pain.loc["use", "score"] == 0
-    assert pain.loc["look", "emotion_source"] == "all answers (none at this stage)"
+    assert pain.loc["look", "emotion_source"] == "all stages (no evidence at this stage)"
     assert pain["rank"].tolist() == [1, 2, 3]
-    assert pain.loc["buy", "evidence"] == "20% of the 50 journeys reaching buy go no further; 50% detractors among its 4 answers"
+    assert pain.loc["buy", "evidence"] == "20% of the 50 journeys reaching buy go no further; 50% negative among its 4 answers"
 
 
-def test_b2b_largest_dropoff_is_the_top_pain_point():
-    from cxnb import sample_truth
-    from cxnb.journey import emotion_curve, pain_points
+def test_text_mentions_are_emotion_evidence_for_their_stages():
+    from cxnb.config import Journey
+    from cxnb.journey import emotion_curve, pain_points, stage_mentions
 
-    bundle = cxnb.load_sample("b2b")
-    stages = bundle.config.journey.stage_ids
-    pain = pain_points(journey.funnel(bundle.events, stages), emotion_curve(bundle.responses, stages))
-    assert pain.iloc[0]["stage"] == sample_truth("b2b")["largest_dropoff_stage"]
+    design = Journey(stages=[{"id": "look", "name": "Look", "themes": ["price"]},
+                             {"id": "buy", "name": "Buy", "themes": ["price", "website"]}, {"id": "use", "name": "Use"}])
+    rows = pd.DataFrame({"text_id": ["a", "b", "c", "d"], "theme": ["price", "price", "website", "product"],
+                         "compound": [-0.5, 0.3, -0.05, 0.9]})
+    mentions = stage_mentions(rows, design)
+    # price counts at look and buy; website at buy; product is mapped nowhere; -0.05 is negative (VADER's cut-off)
+    assert mentions[["stage", "text_id"]].values.tolist() == [["look", "a"], ["look", "b"], ["buy", "a"], ["buy", "b"],
+                                                              ["buy", "c"]]
+    assert mentions["negative"].tolist() == [True, False, True, False, True]
+    responses = pd.DataFrame({"stage": ["buy"] * 4, "nps": pd.array([10, 9, 3, 0], dtype="Int64")})
+    curve = emotion_curve(responses, design.stage_ids, mentions=mentions, min_base=1).set_index("stage")
+    assert curve.loc["look", "mentions"] == 2 and curve.loc["look", "sentiment"] == pytest.approx(-0.1)
+    # t interval of (-0.5, 0.3): mean -0.1, sd 0.5657, t(0.975, 1) = 12.706 → ±5.08
+    assert curve.loc["look", "sentiment_low"] == pytest.approx(-0.1 - 12.7062 * 0.565685 / 2 ** 0.5, abs=1e-3)
+    pain = pain_points(pd.DataFrame({"stage": ["look", "buy", "use"], "reached": [100, 50, 40],
+                                     "conversion": [50.0, 80.0, None]}), curve.reset_index()).set_index("stage")
+    # look: 1 of 2 mentions negative → 50%; buy: 2 detractors of 4 answers + 2 of 3 mentions → 4/7
+    assert pain.loc["look", "negative"] == pytest.approx(50.0)
+    assert pain.loc["buy", "negative"] == pytest.approx(400 / 7)
+    assert pain.loc["use", "negative"] == pytest.approx(100 * 5 / 9)  # no evidence: pooled 5 negative of 9
+    assert pain.loc["buy", "evidence"].endswith("57% negative among its 4 answers and 3 text mentions")
+
+
+def test_a_stage_naming_an_unknown_theme_is_a_config_error():
+    from cxnb.config import Journey
+    from cxnb.errors import ConfigError
+    from cxnb.journey import stage_mentions
+
+    design = Journey(stages=[{"id": "buy", "name": "Buy", "themes": ["prise", "website"]},
+                             {"id": "use", "name": "Use", "themes": ["taste"]}])
+    rows = pd.DataFrame({"text_id": [], "theme": [], "compound": []})
+    with pytest.raises(ConfigError, match=r"\(buy: prise; use: taste\); expected one of price, website"):
+        stage_mentions(rows, design, {"price": {}, "website": {}})
+
+
+@pytest.mark.parametrize("sample", ["b2c", "b2b"])
+def test_largest_dropoff_is_the_top_pain_point(sample):
+    from cxnb import sample_truth, text
+    from cxnb.journey import emotion_curve, pain_points, stage_mentions
+
+    bundle = cxnb.load_sample(sample)
+    design = bundle.config.journey
+    taxonomy = text.client_taxonomy(bundle.config)
+    mentions = stage_mentions(text.themes(text.customer_texts(bundle), taxonomy), design, taxonomy)
+    curve = emotion_curve(bundle.responses, design.stage_ids, mentions=mentions)
+    pain = pain_points(journey.funnel(bundle.events, design.stage_ids), curve)
+    assert pain.iloc[0]["stage"] == sample_truth(sample)["largest_dropoff_stage"]
 
 
 def test_design_and_map_tables_follow_the_config():
