@@ -5,7 +5,7 @@ What a notebook needs is importable from here; everything else lives in its modu
 
 from cxnb.bundle import Bundle, load_bundle
 from cxnb.config import ClientConfig, load_config
-from cxnb.errors import ConfigError, CxnbError, SampleError, SchemaError, SourceError
+from cxnb.errors import ConfigError, CxnbError, FitError, SampleError, SchemaError, SourceError
 from cxnb.samples import load_sample, sample_config, sample_names, sample_truth
 from cxnb.step import Step, setup
 
@@ -14,6 +14,7 @@ __all__ = [
     "ClientConfig",
     "ConfigError",
     "CxnbError",
+    "FitError",
     "SampleError",
     "SchemaError",
     "SourceError",

@@ -16,9 +16,12 @@ Builders only take frames; they never load data. Registering the theme does not 
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
-__all__ = ["THEME", "use_theme", "kpi_dots", "kpi_trend", "kpi_tree", "heatmap", "bars", "funnel", "process_map", "journey_map", "quadrants"]
+__all__ = ["THEME", "use_theme", "kpi_dots", "kpi_trend", "kpi_tree", "heatmap", "bars", "funnel", "process_map", "journey_map", "quadrants",
+           "event_study", "maturity_levels", "k_choice", "persona_card", "empathy_map", "EMPATHY_QUADRANTS",
+           "suitability_matrix", "odds_ratios"]
 
 THEME = "cxnb"
 _INK, _ACCENT, _MUTED, _TARGET = "#1f2933", "#2563eb", "#9aa5b1", "#d97706"
@@ -259,3 +262,158 @@ def quadrants(frame: pd.DataFrame, *, title: str, label: str = "driver", x: str 
     vertical = alt.Chart(means).mark_rule(strokeDash=[4, 4], color=_MUTED).encode(x=f"{x}:Q")
     horizontal = alt.Chart(means).mark_rule(strokeDash=[4, 4], color=_MUTED).encode(y=f"{y}:Q")
     return alt.layer(vertical, horizontal, dots, names).properties(title=title, width=560, height=340)
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 7 — refine the process: event study of a change, CX maturity by pillar
+
+
+def event_study(frame: pd.DataFrame, *, title: str, date=None, unit: str = "points") -> alt.LayerChart:
+    """Treated − control gap per period with its interval (as :func:`cxnb.refine.event_study`
+    returns it): dots and bars coloured by phase, a zero line, and a dashed line at the change
+    ``date``. A flat gap before the date is what a difference in differences needs."""
+    data = _plain(frame, ["gap", "ci_low", "ci_high"])
+    x = alt.X("period:T", title=None)
+    colour = alt.Color("phase:N", title=None, scale=alt.Scale(domain=["before", "after"], range=[_MUTED, _ACCENT]))
+    bars = alt.Chart(data).mark_rule(size=2).encode(
+        x=x, y=alt.Y("ci_low:Q", title=f"treated − control ({unit})"), y2="ci_high:Q", color=colour)
+    dots = alt.Chart(data).mark_point(size=60).encode(
+        x=x, y="gap:Q", color=colour, tooltip=[alt.Tooltip("period:T"), "phase:N", alt.Tooltip("gap:Q", format="+.1f"),
+                                               alt.Tooltip("ci_low:Q", format="+.1f"),
+                                               alt.Tooltip("ci_high:Q", format="+.1f"), "n_treated:Q", "n_control:Q"])
+    zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color=_INK, size=1).encode(y="y:Q")
+    layers = [zero, bars, dots]
+    if date is not None:
+        when = pd.DataFrame({"date": [pd.Timestamp(date)], "label": ["change"]})
+        layers.append(alt.Chart(when).mark_rule(color=_TARGET, strokeDash=[6, 4], size=2).encode(
+            x="date:T", tooltip=["label:N", alt.Tooltip("date:T")]))
+    return alt.layer(*layers).properties(title=title)
+
+
+def maturity_levels(frame: pd.DataFrame, *, title: str) -> alt.LayerChart:
+    """CX maturity per pillar (as :func:`cxnb.refine.maturity_scores` returns it): a bar to the
+    level, its interval as a black rule and the target level as an orange tick, on the 1–5 scale."""
+    data = _plain(frame, ["level", "ci_low", "ci_high", "target"]).assign(floor=1.0)
+    y = alt.Y("name:N", sort=alt.EncodingSortField("level", order="ascending"), title=None)
+    axis = alt.Axis(values=[1, 2, 3, 4, 5], title="maturity level (1 initial … 5 optimised)")
+    bars = alt.Chart(data).mark_bar(color=_ACCENT, opacity=0.75).encode(
+        x=alt.X("floor:Q", scale=alt.Scale(domain=[1, 5]), axis=axis), x2="level:Q", y=y,
+        tooltip=["name:N", alt.Tooltip("level:Q", format=".2f"), alt.Tooltip("ci_low:Q", format=".2f"),
+                 alt.Tooltip("ci_high:Q", format=".2f"), alt.Tooltip("target:Q", format=".1f"), "respondents:Q"])
+    interval = alt.Chart(data).mark_rule(color=_INK, size=2).encode(x="ci_low:Q", x2="ci_high:Q", y=y)
+    target = alt.Chart(data).mark_tick(color=_TARGET, thickness=3, size=26).encode(
+        x="target:Q", y=y, tooltip=["name:N", alt.Tooltip("target:Q", format=".1f")])
+    return alt.layer(bars, interval, target).properties(title=title, height=alt.Step(34))
+
+
+# ---------------------------------------------------------------------------------------------
+# Steps 1 and 2 — personas (choice of k, persona card, empathy map) and channels (suitability)
+
+
+def k_choice(selection: pd.DataFrame, *, title: str) -> alt.LayerChart:
+    """Silhouette, stability (bootstrap adjusted Rand index) and their product, the score that
+    chooses k, for each candidate number of segments; the chosen k ringed. ``selection`` as
+    :class:`cxnb.personas.Segmentation` holds it."""
+    data = selection.rename(columns={"score": "silhouette × stability"}).melt(
+        id_vars=["k", "chosen"], value_vars=["silhouette", "stability", "silhouette × stability"], var_name="measure")
+    x = alt.X("k:O", title="number of segments (k)", axis=alt.Axis(labelAngle=0))
+    lines = alt.Chart(data).mark_line(point=True).encode(
+        x=x, y=alt.Y("value:Q", title="score (0–1)", scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("measure:N", title=None), tooltip=["k:O", "measure:N", alt.Tooltip("value:Q", format=".3f")])
+    chosen = alt.Chart(data[data["chosen"]]).mark_point(size=260, shape="circle", filled=False, color=_INK).encode(
+        x=x, y="value:Q")
+    return alt.layer(lines, chosen).properties(title=title, width=420, height=220)
+
+
+def _wrapped(lines: pd.Series, width: int) -> pd.Series:
+    import textwrap
+
+    return lines.map(lambda text: "\n".join(textwrap.wrap(str(text), width)) or " ")
+
+
+def persona_card(lines: pd.DataFrame, *, title: str) -> alt.LayerChart:
+    """One persona's card: a field name and its value per line (``field, value``, as
+    :func:`cxnb.personas.persona_card` returns them for one persona)."""
+    data = lines[["field", "value"]].copy()
+    data["value"] = _wrapped(data["value"], 70)
+    data["row"] = data["value"].str.count("\n").shift(fill_value=0).cumsum() + np.arange(len(data))
+    y = alt.Y("row:Q", axis=None, scale=alt.Scale(domain=[float(data["row"].max()) + 1, -0.6]))
+    base = alt.Chart(data).encode(y=y)
+    fields = base.mark_text(align="right", baseline="top", fontWeight="bold", color=_MUTED, dx=-8).encode(
+        x=alt.value(120), text="field:N")
+    values = base.mark_text(align="left", baseline="top", color=_INK, lineBreak="\n").encode(
+        x=alt.value(120), text="value:N")
+    height = 18 * (int(data["row"].max()) + 2)
+    return alt.layer(fields, values).properties(title=title, width=560, height=height)
+
+
+EMPATHY_QUADRANTS = ("says", "thinks & feels", "does", "pains", "gains")
+
+
+def empathy_map(frame: pd.DataFrame, *, title: str) -> alt.VConcatChart:
+    """An empathy map: one panel per quadrant (says, thinks & feels, does, pains, gains), each
+    listing its lines (``quadrant, item`` for one persona, as :func:`cxnb.personas.empathy_map`
+    returns them)."""
+    colours = {"says": _ACCENT, "thinks & feels": "#7c3aed", "does": _INK, "pains": "#dc2626", "gains": "#059669"}
+
+    def panel(quadrant: str, width: int) -> alt.Chart:
+        items = frame.loc[frame["quadrant"] == quadrant, "item"]
+        data = pd.DataFrame({"item": _wrapped(items, width // 7).tolist() or ["(no data)"]})
+        data["row"] = data["item"].str.count("\n").shift(fill_value=0).cumsum() + np.arange(len(data))
+        rows = int(data["row"].max()) + 1
+        text = alt.Chart(data).mark_text(align="left", baseline="top", lineBreak="\n", color=_INK, fontSize=11).encode(
+            x=alt.value(6), y=alt.Y("row:Q", axis=None, scale=alt.Scale(domain=[rows, 0])), text="item:N")
+        return text.properties(width=width, height=16 * rows + 8, title=alt.TitleParams(
+            quadrant.upper(), anchor="start", fontSize=12, color=colours[quadrant]))
+
+    top = alt.hconcat(panel("says", 430), panel("thinks & feels", 330), spacing=18)
+    bottom = alt.hconcat(panel("does", 260), panel("pains", 240), panel("gains", 240), spacing=18)
+    return alt.vconcat(top, bottom, spacing=14).properties(title=title)
+
+
+def suitability_matrix(frame: pd.DataFrame, *, title: str) -> alt.LayerChart:
+    """The channel suitability matrix: persona × channel cells coloured by how much better
+    (blue) or worse (red) than expected the channel serves the persona (``gap`` in points), each
+    cell labelled with the persona's preference share and the recommended action (as
+    :func:`cxnb.channels.suitability` returns it)."""
+    data = frame.copy()
+    for column in ("gap", "preference", "priority"):
+        data[column] = pd.to_numeric(data[column], errors="coerce").astype("float64")
+    marks = {"invest": "▲ invest", "steer away": "→ steer away", "keep": "", "insufficient data": "n too small"}
+    data["label"] = [f"{p:.0f}%" + (f"\n{marks.get(a, a)}" if marks.get(a, a) else "")
+                     for p, a in zip(data["preference"], data["action"])]
+    limit = max(10.0, float(data["gap"].abs().max(skipna=True) or 0))
+    base = alt.Chart(data).encode(x=alt.X("channel:N", title=None, axis=alt.Axis(orient="top", labelAngle=0)),
+                                  y=alt.Y("persona:N", title=None))
+    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.Color("gap:Q", title="vs expected (points)",
+                        scale=alt.Scale(scheme="redblue", domain=[-limit, limit]), legend=alt.Legend(orient="bottom")),
+        tooltip=["persona:N", "channel:N", alt.Tooltip("preference:Q", format=".0f"),
+                 alt.Tooltip("satisfaction:Q", format=".0f"), alt.Tooltip("effort:Q", format=".0f"),
+                 alt.Tooltip("gap:Q", format="+.1f"), alt.Tooltip("cost_per_contact:Q", format=",.2f"), "action:N",
+                 "reason:N"])
+    outline = base.transform_filter(alt.datum.action == "invest").mark_rect(
+        fill=None, stroke=_INK, strokeWidth=3)
+    strong = alt.expr.abs(alt.datum.gap) > 0.6 * limit
+    labels = base.mark_text(fontSize=11, lineBreak="\n").encode(
+        text="label:N", color=alt.condition(strong, alt.value("white"), alt.value(_INK)))
+    return alt.layer(cells, outline, labels).properties(title=title, width=alt.Step(96), height=alt.Step(44))
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 6 — customer insights: churn drivers as odds ratios
+
+
+def odds_ratios(frame: pd.DataFrame, *, title: str, label: str = "driver") -> alt.LayerChart:
+    """Odds ratio per driver (as :func:`cxnb.drivers.churn_drivers` returns it) on a log scale:
+    a dot, its interval as a bar, and a line at 1 (no association); above 1 means more churn."""
+    data = _plain(frame, ["odds_ratio", "ci_low", "ci_high"])
+    y = alt.Y(f"{label}:N", sort=alt.EncodingSortField("odds_ratio", order="descending"), title=None)
+    x = alt.X("ci_low:Q", scale=alt.Scale(type="log"), title="odds ratio of churning (log scale; 1 = no association)")
+    bars = alt.Chart(data).mark_rule(size=3, color=_MUTED).encode(x=x, x2="ci_high:Q", y=y)
+    dots = alt.Chart(data).mark_point(size=90, color=_ACCENT).encode(
+        x="odds_ratio:Q", y=y, tooltip=[f"{label}:N", alt.Tooltip("odds_ratio:Q", format=".2f"),
+                                        alt.Tooltip("ci_low:Q", format=".2f"), alt.Tooltip("ci_high:Q", format=".2f"),
+                                        "n:Q"])
+    one = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(color=_INK, strokeDash=[4, 4]).encode(x="x:Q")
+    return alt.layer(bars, dots, one).properties(title=title)

@@ -49,6 +49,12 @@ __all__ = [
     "Journey",
     "Target",
     "Themes",
+    "ChannelCosts",
+    "PILLARS",
+    "Change",
+    "Action",
+    "Backlog",
+    "Maturity",
     "load_config",
     "slugify",
 ]
@@ -72,6 +78,15 @@ def _check_timezone(value: str | None) -> str | None:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"unknown time zone {value!r}; expected an IANA name such as 'Europe/London' or 'UTC'")
     return value
+
+
+def _existing_file(value: Path, info: ValidationInfo) -> Path:
+    """A path of the config, resolved against the config file's folder; it must be a file."""
+    base = (info.context or {}).get("base_dir")
+    path = (Path(base) / value) if base is not None else value
+    if base is not None and not path.is_file():
+        raise ValueError(f"no file at {path} (paths resolve relative to the config file's folder)")
+    return path
 
 
 class Scale(_Model):
@@ -170,11 +185,90 @@ class Precision(_Model):
     ces: float = Field(default=0.2, gt=0)        # points of the CES scale
 
 
+class ChannelCosts(_Model):
+    """What one contact through each channel costs the client (step 2's cost-to-serve), in the
+    client's ``currency``."""
+
+    per_contact: dict[str, float] = {}  # channel -> cost of one contact; channels left out have no cost
+
+    @field_validator("per_contact")
+    @classmethod
+    def _not_negative(cls, value: dict[str, float]) -> dict[str, float]:
+        negative = sorted(f"{k}: {v}" for k, v in value.items() if v < 0)
+        if negative:
+            raise ValueError(f"costs cannot be negative; got {', '.join(negative)}")
+        return value
+
+
 class Themes(_Model):
     """Which theme taxonomy of ``templates/themes.yaml`` applies, and the client's own words."""
 
     taxonomy: Literal["b2c", "b2b"] = "b2c"
     overrides: dict[str, dict[str, list[str] | None] | None] = {}
+
+
+# Step 7: changes to measure, the CX maturity questionnaire, effort and owners of actions.
+PILLARS = ("technology", "strategy", "people", "customer_service", "operations")
+Pillar = Literal["technology", "strategy", "people", "customer_service", "operations"]
+
+
+class Change(_Model):
+    """A change to the experience whose impact step 7 measures: who got it, from when, on which KPIs."""
+
+    name: str = Field(min_length=1)
+    date: date
+    column: str = Field(default="region", min_length=1)  # a column of responses, or of customers
+    treated: list[str] = Field(min_length=1)
+    control: list[str] = []  # empty: every other value of `column`
+    kpis: list[Literal["nps", "csat", "ces_low_effort"]] = Field(default=["nps"], min_length=1)
+
+    @model_validator(mode="after")
+    def _disjoint(self):
+        both = sorted(set(self.treated) & set(self.control))
+        if both:
+            raise ValueError(f"{', '.join(both)} cannot be both treated and control")
+        return self
+
+
+class Action(_Model):
+    """What the client will do about one backlog subject, how much work it is and who owns it."""
+
+    action: str | None = None
+    effort: int | None = Field(default=None, ge=1, le=5)
+    owner: str | None = None
+
+
+class Backlog(_Model):
+    """Effort (1 = days for one person … 5 = a programme over quarters) and owners of actions."""
+
+    effort: int = Field(default=3, ge=1, le=5)
+    owner: str | None = None
+    actions: dict[str, Action] = {}
+
+
+class Maturity(_Model):
+    """The filled CX maturity questionnaire and the level the client aims for (1–5)."""
+
+    questionnaire: Path
+    target: float = Field(default=4, ge=1, le=5)
+    pillar_targets: dict[Pillar, float] = {}
+
+    @field_validator("questionnaire")
+    @classmethod
+    def _resolve(cls, value: Path, info: ValidationInfo) -> Path:
+        return _existing_file(value, info)
+
+    @field_validator("pillar_targets")
+    @classmethod
+    def _levels(cls, value: dict[str, float]) -> dict[str, float]:
+        off = sorted(f"{k}: {v}" for k, v in value.items() if not 1 <= v <= 5)
+        if off:
+            raise ValueError(f"targets are levels from 1 to 5; got {', '.join(off)}")
+        return value
+
+    def target_for(self, pillar: str) -> float:
+        """The target level of ``pillar`` (its own, else the overall one)."""
+        return self.pillar_targets.get(pillar, self.target)
 
 
 class Source(_Model):
@@ -195,11 +289,7 @@ class Source(_Model):
     @field_validator("path")
     @classmethod
     def _resolve(cls, value: Path, info: ValidationInfo) -> Path:
-        base = (info.context or {}).get("base_dir")
-        path = (Path(base) / value) if base is not None else value
-        if base is not None and not path.is_file():
-            raise ValueError(f"no file at {path} (paths resolve relative to the config file's folder)")
-        return path
+        return _existing_file(value, info)
 
     @field_validator("encoding")
     @classmethod
@@ -245,6 +335,11 @@ class ClientConfig(_Model):
     churn_after_days: int = Field(default=90, ge=1)
     sources: dict[TableName, Source] = Field(min_length=1)
     previous_report: Path | None = None
+    changes: list[Change] = []
+    maturity: Maturity | None = None
+    backlog: Backlog = Backlog()
+    currency: str = ""  # shown before money amounts, e.g. "£", "$" or "EUR "
+    channel_costs: ChannelCosts = ChannelCosts()
 
     _path: Path | None = PrivateAttr(default=None)
 
@@ -264,6 +359,14 @@ class ClientConfig(_Model):
         if unknown:
             raise ValueError(f"unknown KPI(s) {', '.join(unknown)}; templates/kpis.yaml defines {', '.join(known)}")
         return value
+
+    @model_validator(mode="after")
+    def _cost_channels(self):
+        unknown = sorted(set(self.channel_costs.per_contact) - set(self.channels))
+        if unknown:
+            raise ValueError(f"channel_costs.per_contact names channel(s) {', '.join(unknown)} not listed in "
+                             f"`channels` ({', '.join(self.channels) or 'none listed'})")
+        return self
 
     @model_validator(mode="after")
     def _stage_channels(self):

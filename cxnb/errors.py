@@ -6,7 +6,7 @@ expected, so an analyst can fix the input without reading a traceback.
 
 from __future__ import annotations
 
-__all__ = ["CxnbError", "ConfigError", "SchemaError", "SourceError", "SampleError"]
+__all__ = ["CxnbError", "ConfigError", "SchemaError", "SourceError", "SampleError", "FitError"]
 
 
 class CxnbError(Exception):
@@ -35,3 +35,7 @@ class SchemaError(CxnbError):
 
 class SampleError(CxnbError):
     """An unknown sample company was asked for."""
+
+
+class FitError(CxnbError):
+    """A statistical model cannot be fitted to the data (too thin, or no interior optimum)."""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["ROOT", "TEMPLATES", "SAMPLES", "NOTEBOOKS", "REPORTS", "template", "sample_dir"]
+__all__ = ["ROOT", "TEMPLATES", "SAMPLES", "NOTEBOOKS", "REPORTS", "DOCS", "template", "sample_dir"]
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
 SAMPLES = ROOT / "data" / "samples"
 NOTEBOOKS = ROOT / "notebooks"
 REPORTS = ROOT / "reports"
+DOCS = ROOT / "docs"
 
 
 def template(name: str) -> Path:

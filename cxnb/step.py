@@ -90,6 +90,23 @@ class Step:
         safe = {k: (escape_markdown(v) if isinstance(v, str) else v) for k, v in values.items()}
         return Markdown(template.format(**safe))
 
+    def lacks(self, table: str, *columns: str) -> str | None:
+        """Why a section needing ``table`` with values in ``columns`` cannot run for this client,
+        as a sentence to show in its place; None when everything is there.
+
+        >>> step = Step("04_define_kpis", None, Bundle.__new__(Bundle), Path("."))
+        >>> step.bundle.tables = {"responses": pd.DataFrame({"nps": [9, 10], "channel": [None, None]})}
+        >>> step.lacks("responses", "nps", "channel")
+        'Skipped: the responses table has no values in channel.'
+        >>> step.lacks("tickets", "csat")
+        'Skipped: this client has no tickets table.'
+        """
+        frame = self.bundle.tables.get(table)
+        if frame is None:
+            return f"Skipped: this client has no {table} table."
+        missing = [c for c in columns if c not in frame.columns or frame[c].isna().all()]
+        return f"Skipped: the {table} table has no values in {', '.join(missing)}." if missing else None
+
     def table(self, frame: pd.DataFrame, *, floats: str = "{:,.1f}", index: bool = False):
         """A table for the report: escaped cells, rounded numbers, no index."""
         from IPython.display import HTML

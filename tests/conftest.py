@@ -11,6 +11,15 @@ DATA = Path(__file__).parent / "data"
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference-data"
 
 
+def reference(*parts: str) -> Path:
+    """A file of the shared reference data (``../shared/reference-data`` beside the project),
+    or skip the calling test saying where it was looked for."""
+    path = REFERENCE.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"reference data {path} is not available (the shared reference-data folder is optional)")
+    return path
+
+
 @pytest.fixture
 def make_config(tmp_path):
     """Write a client config to a temporary folder; ``sources`` maps table → file in tests/data

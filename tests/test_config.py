@@ -17,7 +17,8 @@ def test_template_is_a_valid_config_apart_from_its_example_paths():
     message = str(err.value)
     assert "`sources.responses.path`: no file at" in message
     assert "`sources.customers.path`: no file at" in message
-    assert message.count("  - `") == 2  # nothing else in the template is wrong
+    assert "`maturity.questionnaire`: no file at" in message
+    assert message.count("  - `") == 3  # nothing else in the template is wrong
 
 
 def test_paths_resolve_relative_to_the_config_file(tmp_path):

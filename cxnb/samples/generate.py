@@ -41,6 +41,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cxnb.samples.maturity import write_questionnaire
+
 __all__ = ["generate", "main"]
 
 SEED = 20241001
@@ -1639,6 +1641,119 @@ def _truth(spec, seed, cust, tables, responses, planted, extra) -> dict:
 
 
 # --------------------------------------------------------------------------------------------
+# plant: a theme no taxonomy lists (step 6's theme discovery must surface it)
+# --------------------------------------------------------------------------------------------
+
+UNDISCOVERED_THEME = {
+    "label": "rewards vouchers",
+    "keywords": ["reward", "voucher", "redeem"],
+    "neg": ["so annoying that my reward vouchers expired before I could redeem them",
+            "the voucher code from the rewards scheme never worked",
+            "I still cannot redeem my rewards voucher",
+            "rewards vouchers are impossible to redeem",
+            "disappointed that the rewards voucher I was promised never showed up"],
+    "pos": ["love the rewards vouchers",
+            "redeemed my reward voucher without any fuss",
+            "the free rewards voucher was a nice surprise"],
+}
+
+
+def _plant_undiscovered_theme(seed: int, responses: pd.DataFrame, reviews: pd.DataFrame, n: int = 300) -> dict:
+    """Append a clause about the rewards-voucher scheme (a theme absent from the taxonomy) to ``n``
+    English comments and reviews, from its own random stream so that every other draw stays as
+    it was. The clause is negative for a detractor (NPS 0-6) or a 1-2 star review, positive for a
+    promoter or a 4-5 star review, either for the rest; duplicate submissions are left alone.
+    Changes the frames in place; returns the truth, counted on the texts as written."""
+    rng = np.random.default_rng([seed, 606])
+    spec = UNDISCOVERED_THEME
+    frames = [(responses, "comment", responses["nps"].map(lambda v: -1 if v <= 6 else 1 if v >= 9 else 0)),
+              (reviews, "text", reviews["rating"].map(lambda v: -1 if v <= 2 else 1 if v >= 4 else 0))]
+    # not a planted duplicate submission (its copy must keep the same comment)
+    single = ~responses.duplicated(["customer_id", "comment"], keep=False).to_numpy()
+    slots = [(k, i) for k, (frame, column, _) in enumerate(frames)
+             for i in np.flatnonzero((frame["lang"] == "en").to_numpy() & (frame[column] != "").to_numpy()
+                                     & (single if k == 0 else True))]
+    chosen = sorted(rng.choice(len(slots), n, replace=False))
+    negative = 0
+    for k, i in (slots[j] for j in chosen):
+        frame, column, mood = frames[k]
+        polarity = mood.iloc[i] or (1 if rng.random() < .5 else -1)
+        negative += polarity < 0
+        bank = spec["neg" if polarity < 0 else "pos"]
+        clause = bank[rng.integers(len(bank))]
+        text = frame[column].iloc[i].rstrip(" .")
+        frame.iloc[i, frame.columns.get_loc(column)] = f"{text}. {clause[0].upper()}{clause[1:]}."
+    pattern = "|".join(rf"(?<!\w){w}" for w in spec["keywords"])
+    count = sum(int(frame[column].str.contains(pattern, case=False, regex=True).sum()) for frame, column, _ in frames)
+    return {"undiscovered_theme": {
+        "label": spec["label"], "keywords": spec["keywords"], "count": count, "negative": int(negative),
+        "definition": "English comments and reviews given a clause about the rewards-voucher scheme, a theme "
+                      "that templates/themes.yaml does not list; count = texts holding one of the keywords at "
+                      "a word start; negative = texts whose clause is a complaint (detractors, 1-2 star reviews "
+                      "and half of the rest)"}}
+
+
+# --------------------------------------------------------------------------------------------
+# plant: one persona's support chat is broken (step 2's suitability matrix must rank it first)
+# --------------------------------------------------------------------------------------------
+
+CHANNEL_PROBLEM = {"persona": "gift_buyer", "channel": "chat", "survey": "post_support", "ces_drop": 1, "csat_drop": 1}
+
+
+def _plant_channel_problem(spec, cust: pd.DataFrame, responses: pd.DataFrame,
+                           tickets: pd.DataFrame) -> dict:
+    """Make one persona's contacts through one support channel harder and less satisfying: its
+    post-support CES and CSAT answers and its ticket CSAT lose 1 point each,
+    never below the scale. Draws nothing (so every other draw stays as it was, and a duplicate
+    submission stays identical to its original); changes the frames in place; returns the truth
+    measured on them."""
+    plant = CHANNEL_PROBLEM
+    persona = cust["persona"].to_numpy()
+    (c_lo, c_hi), (e_lo, e_hi) = spec["scales"]["csat"], spec["scales"]["ces"]
+
+    def cell(frame, extra=True):
+        return (persona[frame["idx"]] == plant["persona"]) & (frame["channel"] == plant["channel"]).to_numpy() & extra
+
+    survey = (responses["survey"] == plant["survey"]).to_numpy()
+    hit = cell(responses, survey)
+    ces = responses["ces"].to_numpy(dtype=float, na_value=np.nan)
+    lower = hit & (ces >= e_lo) & (ces <= e_hi)
+    ces[lower] = np.maximum(e_lo, ces[lower] - plant["ces_drop"])
+    responses["ces"] = pd.array(np.where(np.isnan(ces), None, ces), dtype="Int64")
+    for frame, mask in ((responses, hit), (tickets, cell(tickets))):
+        csat = frame["csat"].to_numpy(dtype=float, na_value=np.nan)
+        lower = mask & (csat >= c_lo) & (csat <= c_hi)
+        csat[lower] = np.maximum(c_lo, csat[lower] - plant["csat_drop"])
+        frame["csat"] = pd.array(np.where(np.isnan(csat), None, csat), dtype="Int64")
+
+    def measure(frame, mask):
+        csat = frame.loc[mask, "csat"].astype("Float64")
+        csat = csat[(csat >= c_lo) & (csat <= c_hi)]
+        out = {"n_csat": int(len(csat)), "csat_top2_pct": round(100 * float((csat >= c_hi - 1).mean()), 1)}
+        if "ces" in frame:
+            ces = frame.loc[mask, "ces"].dropna().astype(float)
+            out |= {"n_ces": int(len(ces)), "ces_mean": round(float(ces.mean()), 2),
+                    "ces_low_effort_pct": round(100 * float((ces >= e_hi - 1).mean()), 1)}
+        return out
+
+    chat_answers = survey & (responses["channel"] == plant["channel"]).to_numpy()
+    chat_tickets = (tickets["channel"] == plant["channel"]).to_numpy()
+    return {"channel_problem": {
+        "persona": plant["persona"], "channel": plant["channel"],
+        "shift": {"ces": -plant["ces_drop"], "csat": -plant["csat_drop"],
+                  "rule": f"points taken off the persona's {plant['survey']} answers and ticket CSAT through "
+                          "the channel, never below the scale's minimum"},
+        "measured": {
+            "responses": {"persona_on_channel": measure(responses, hit),
+                          "other_personas_on_channel": measure(responses, chat_answers & ~hit)},
+            "tickets": {"persona_on_channel": measure(tickets, cell(tickets)),
+                        "other_personas_on_channel": measure(tickets, chat_tickets & ~cell(tickets))}},
+        "definition": "the persona's contacts through the channel (tickets, and post-support survey answers "
+                      "about them) were made harder and less satisfying; CES low effort = the two easiest "
+                      "points, CSAT top-2 = the two highest; measured on the written files"}}
+
+
+# --------------------------------------------------------------------------------------------
 # writing
 # --------------------------------------------------------------------------------------------
 
@@ -1688,12 +1803,14 @@ def _b2c(rng, folder: Path, seed: int) -> dict:
     responses, planted = _responses(rng, spec, cust)
     tables = _common_tables(rng, spec, cust)
     tables["transactions"] = _retail_transactions(rng, spec, cust, tables["events"])
+    undiscovered = _plant_undiscovered_theme(seed, responses, tables["reviews"])
+    channel_problem = _plant_channel_problem(spec, cust, responses, tables["tickets"])
     responses["response_id"] = [f"RS{i:06d}" for i in range(1, len(responses) + 1)]
     columns = ["response_id", "submitted_at", "customer_id", "survey", "stage", "channel", "duration_seconds", "nps",
                "csat", "ces", *[f"rating_{d}" for d in spec["drivers"]], "comment"]
     _write_csv(responses.assign(submitted_at=_fmt(responses["secs"]))[columns], folder / "responses.csv")
     _write_common(folder, spec, cust, tables, events_as_parquet=True)
-    return _truth(spec, seed, cust, tables, responses, planted, {})
+    return _truth(spec, seed, cust, tables, responses, planted, undiscovered | channel_problem)
 
 
 def _b2b(rng, folder: Path, seed: int) -> dict:
@@ -1718,6 +1835,7 @@ def generate(out: Path | str = REPO_ROOT / "data" / "samples", seed: int = SEED)
         folder = Path(out) / key
         folder.mkdir(parents=True, exist_ok=True)
         truths[key] = build(rng, folder, seed)
+        truths[key]["maturity"] = write_questionnaire(folder, key, seed)
         (folder / "truth.json").write_text(json.dumps(truths[key], indent=2, ensure_ascii=False) + "\n",
                                            encoding="utf-8")
     return truths
