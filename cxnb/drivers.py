@@ -16,6 +16,11 @@ correlation matrix and a small matrix computation, never a refit on the raw rows
 :func:`driver_importance` adds percentile-bootstrap intervals and a rank, and
 :func:`importance_performance` places each driver in the importance–performance grid.
 
+Beyond survey ratings: :func:`churn_features` and :func:`churn_drivers` relate churn (the rule
+of :func:`cxnb.metrics.churn`) to tickets, survey answers and behaviour in a logistic model with
+odds ratios, and :func:`loyalty_value` compares the spend and retention of promoters, passives
+and detractors.
+
 Rows with a missing outcome or driver are dropped before anything is computed; every result
 says how many rows were used (``n``) and how many were dropped (``n_dropped``). Weights are on
 the R² scale (they sum to ``r2``); ``rescaled`` is the percentage of ``r2`` (it sums to 100).
@@ -39,6 +44,12 @@ __all__ = [
     "shapley",
     "driver_importance",
     "importance_performance",
+    "CHURN_FEATURES",
+    "MIN_EVENTS",
+    "churn_features",
+    "churn_drivers",
+    "LOYALTY_GROUPS",
+    "loyalty_value",
 ]
 
 METHODS = ("relative_weights", "shapley")
@@ -562,3 +573,285 @@ def importance_performance(importance: pd.DataFrame, performance, *, value: str 
         QUADRANTS[3],
     )
     return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Churn drivers: an interpretable logistic model with odds ratios
+
+CHURN_FEATURES = ("early_orders", "tenure_years", "tickets", "reopened_tickets", "detractor", "promoter",
+                  "no_survey")
+# Events per outcome class below which no churn model is fitted (Peduzzi et al. 1996 ask for ~10
+# events per predictor; fewer than 10 in all makes every interval meaningless).
+MIN_EVENTS = 10
+
+
+def _timestamps(frame: pd.DataFrame, column: str, table: str) -> pd.Series:
+    if not isinstance(frame[column].dtype, pd.DatetimeTZDtype):
+        raise CxnbError(f"{table}.{column} must hold timezone-aware timestamps (load it with cxnb.load_bundle); "
+                        f"got dtype {frame[column].dtype}")
+    return frame[column]
+
+
+def churn_features(transactions: pd.DataFrame, *, tickets: pd.DataFrame | None = None,
+                   responses: pd.DataFrame | None = None, after_days: int, as_of=None,
+                   early_days: int = 90) -> pd.DataFrame:
+    """One row per customer who could have churned: churned or not, and what preceded it.
+
+    Churn follows :func:`cxnb.metrics.churn`: a customer whose first transaction is at least
+    ``after_days`` before ``as_of`` has churned when their last one is more than ``after_days``
+    before it. Everything that could explain it is measured up to that cut-off (``as_of -
+    after_days``), so nothing that happens after a customer has left leaks into the model.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        ``customer_id, timestamp`` (canonical transactions table).
+    tickets : DataFrame, optional
+        ``customer_id, created_at, reopened``; without it ``tickets`` and ``reopened_tickets`` are 0.
+    responses : DataFrame, optional
+        ``customer_id, submitted_at, nps``; without it every customer has ``no_survey`` 1.
+    after_days : int
+        Days without a transaction that make a churned customer (``config.churn_after_days``).
+    as_of : timestamp, optional
+        End of the observation; default the last transaction.
+    early_days : int
+        Window after the first transaction in which ``early_orders`` are counted.
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id, churned`` (1/0), ``early_orders`` (transactions within ``early_days`` of
+        the first), ``tenure_years`` (first transaction to the cut-off), ``tickets`` and
+        ``reopened_tickets`` (raised before the cut-off), and the latest NPS answer before the
+        cut-off as ``detractor, promoter, no_survey`` (1/0; a passive has all three 0).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> stamp = lambda s: pd.to_datetime(s, utc=True)
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b", "c"],
+    ...                    "timestamp": stamp(["2025-01-01", "2025-12-20", "2025-01-05", "2025-06-01"])})
+    >>> rs = pd.DataFrame({"customer_id": ["b"], "submitted_at": stamp(["2025-02-01"]), "nps": [3]})
+    >>> churn_features(tx, responses=rs, after_days=90)[["customer_id", "churned", "early_orders", "detractor",
+    ...                                                   "no_survey"]]
+      customer_id  churned  early_orders  detractor  no_survey
+    0           a        0             1          0          1
+    1           b        1             1          1          0
+    2           c        1             1          0          1
+    """
+    what = "churn_features"
+    require(transactions, ["customer_id", "timestamp"], f"{what} (transactions)")
+    after_days = _check_count(after_days, "after_days", 1)
+    early_days = _check_count(early_days, "early_days", 1)
+    stamps = _timestamps(transactions, "timestamp", "transactions")
+    as_of = stamps.max() if as_of is None else pd.Timestamp(as_of)
+    cutoff = as_of - pd.Timedelta(days=after_days)
+    tx = pd.DataFrame({"customer_id": transactions["customer_id"].astype(str), "timestamp": stamps})
+    spans = tx.groupby("customer_id")["timestamp"].agg(["min", "max"])
+    spans = spans[spans["min"] <= cutoff]
+    first = tx["customer_id"].map(spans["min"])
+    early = tx[tx["timestamp"] <= first + pd.Timedelta(days=early_days)].groupby("customer_id").size()
+    result = pd.DataFrame({"customer_id": spans.index.to_numpy(),
+                           "churned": (spans["max"] < cutoff).astype(int).to_numpy()})
+    result["early_orders"] = result["customer_id"].map(early).fillna(0).astype(int)
+    result["tenure_years"] = ((cutoff - spans["min"]).dt.total_seconds() / (365.25 * 86400)).to_numpy()
+    result["tickets"] = 0
+    result["reopened_tickets"] = 0
+    if tickets is not None:
+        require(tickets, ["customer_id", "created_at", "reopened"], f"{what} (tickets)")
+        before = tickets[_timestamps(tickets, "created_at", "tickets") <= cutoff]
+        ids = before["customer_id"].astype(str)
+        result["tickets"] = result["customer_id"].map(ids.value_counts()).fillna(0).astype(int)
+        reopened = ids[before["reopened"].fillna(False).astype(bool).to_numpy()].value_counts()
+        result["reopened_tickets"] = result["customer_id"].map(reopened).fillna(0).astype(int)
+    latest = pd.Series(dtype=float)
+    if responses is not None:
+        require(responses, ["customer_id", "submitted_at", "nps"], f"{what} (responses)")
+        answered = responses[responses["nps"].notna() & responses["customer_id"].notna()
+                             & (_timestamps(responses, "submitted_at", "responses") <= cutoff)]
+        answered = answered.assign(customer_id=answered["customer_id"].astype(str)).sort_values("submitted_at")
+        latest = answered.groupby("customer_id")["nps"].last().astype(float)
+    score = result["customer_id"].map(latest)
+    result["detractor"] = (score <= 6).astype(int)
+    result["promoter"] = (score >= 9).astype(int)
+    result["no_survey"] = score.isna().astype(int)
+    return result
+
+
+def churn_drivers(features: pd.DataFrame, *, outcome: str = "churned", drivers=CHURN_FEATURES,
+                  confidence: float = 0.95) -> pd.DataFrame:
+    """Logistic regression of churn on its possible drivers, as odds ratios with Wald intervals.
+
+    The model is fitted by Newton–Raphson (the same routine as the logistic relative weights);
+    standard errors come from the inverse of the observed information matrix, and each odds
+    ratio's interval is exp(b ± z·se). An odds ratio above 1 means more churn per unit of the
+    driver (per ticket, per year of tenure; a 0/1 driver against its reference: ``detractor`` and
+    ``promoter`` against passives, ``no_survey`` against passives). These are associations
+    conditional on the other drivers, not causal effects.
+
+    Parameters
+    ----------
+    features : DataFrame
+        One row per customer, e.g. from :func:`churn_features`.
+    outcome : str
+        0/1 column (1 = churned).
+    drivers : list of str
+        Numeric columns; a driver that is constant is dropped (and named in no row).
+    confidence : float
+        Level of the intervals.
+
+    Returns
+    -------
+    DataFrame
+        One row per driver, the largest odds ratio first: ``driver, coefficient, se,
+        odds_ratio, ci_low, ci_high`` (interval of the odds ratio), ``p_value`` (Wald), ``n``
+        (customers) and ``events`` (churned customers).
+
+    Raises
+    ------
+    CxnbError
+        If fewer than :data:`MIN_EVENTS` customers churned (or stayed) — no model is fitted
+        then, the churn rate itself is the finding — or the model does not converge.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(3)
+    >>> df = pd.DataFrame({"tickets": rng.poisson(1.5, 2000), "promoter": rng.integers(0, 2, 2000)})
+    >>> logit = -1 + 0.4 * df["tickets"] - 0.8 * df["promoter"]
+    >>> df["churned"] = (rng.random(2000) < 1 / (1 + np.exp(-logit))).astype(int)
+    >>> # planted odds ratios: exp(0.4) = 1.49 per ticket, exp(-0.8) = 0.45 for a promoter
+    >>> churn_drivers(df, drivers=["tickets", "promoter"])[["driver", "odds_ratio", "ci_low", "ci_high"]].round(2)
+         driver  odds_ratio  ci_low  ci_high
+    0   tickets        1.47    1.36     1.59
+    1  promoter        0.45    0.37     0.55
+    """
+    from scipy import special
+
+    what = "churn_drivers"
+    _check_confidence(confidence)
+    drivers = [d for d in ([drivers] if isinstance(drivers, str) else list(drivers))]
+    require(features, [outcome, *drivers], what)
+    frame = features[[outcome, *drivers]].dropna()
+    y = frame[outcome].to_numpy(dtype=float)
+    _check_binary(y, outcome)
+    events, n = int(y.sum()), len(y)
+    if min(events, n - events) < MIN_EVENTS:
+        raise CxnbError(
+            f"{what}: {events} of {n} customers churned ({100 * events / max(n, 1):.1f} %); a churn model needs at "
+            f"least {MIN_EVENTS} churned and {MIN_EVENTS} retained customers — none fitted"
+        )
+    varying = [d for d in drivers if frame[d].nunique() > 1]
+    x = frame[varying].to_numpy(dtype=float)
+    beta = _logistic(x, y, what)
+    design = np.column_stack([np.ones(n), x])
+    prob = 1 / (1 + np.exp(-(design @ beta)))
+    covariance = np.linalg.inv((design * (prob * (1 - prob))[:, None]).T @ design)
+    se = np.sqrt(np.diag(covariance))[1:]
+    z = float(special.ndtri(0.5 + confidence / 2))
+    coefficient = beta[1:]
+    result = pd.DataFrame({
+        "driver": varying,
+        "coefficient": coefficient,
+        "se": se,
+        "odds_ratio": np.exp(coefficient),
+        "ci_low": np.exp(coefficient - z * se),
+        "ci_high": np.exp(coefficient + z * se),
+        "p_value": 2 * special.ndtr(-np.abs(coefficient / se)),
+        "n": n,
+        "events": events,
+    })
+    return result.sort_values("odds_ratio", ascending=False, kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# CX and revenue: spend and retention of promoters, passives and detractors
+
+LOYALTY_GROUPS = ("promoter", "passive", "detractor")
+
+
+def loyalty_value(responses: pd.DataFrame, transactions: pd.DataFrame, *, after_days: int, as_of=None,
+                  confidence: float = 0.95, n_boot: int = 2000, seed: int) -> pd.DataFrame:
+    """Annual spend and retention of promoters, passives and detractors (latest NPS answer).
+
+    Customers count when they answered the NPS question and their first transaction is at
+    least a year and at least ``after_days`` before ``as_of``, so that every one of them has a
+    full year of spend and could have churned. Spend per year is their total spend divided by
+    the years from their first transaction to ``as_of``; retained means a transaction in the
+    ``after_days`` before ``as_of`` (the rule of :func:`cxnb.metrics.churn`). The comparison
+    is an association: loyal customers may spend more for reasons other than their experience.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        ``customer_id, submitted_at, nps``; each customer's latest answer decides the group.
+    transactions : DataFrame
+        ``customer_id, timestamp, amount``.
+    after_days : int
+        Churn rule (``config.churn_after_days``).
+    as_of : timestamp, optional
+        End of the observation; default the last transaction.
+    confidence : float
+        Level of the intervals.
+    n_boot : int
+        Bootstrap resamples for the spend interval (spend is skewed, so no t interval).
+    seed : int
+        Seed of the bootstrap (from the client config).
+
+    Returns
+    -------
+    DataFrame
+        One row per group (promoter, passive, detractor; groups without customers left out):
+        ``group, customers, spend_per_year`` (mean), ``spend_ci_low, spend_ci_high``
+        (percentile bootstrap, :func:`cxnb.stats.bootstrap_interval`), ``retained`` (%),
+        ``retained_ci_low, retained_ci_high`` (Wilson, %).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> stamp = lambda s: pd.to_datetime(s, utc=True)
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b", "c", "c"], "amount": [100.0, 50.0, 20.0, 30.0, 30.0],
+    ...                    "timestamp": stamp(["2024-01-01", "2025-12-01", "2024-01-01", "2024-01-01", "2025-12-30"])})
+    >>> rs = pd.DataFrame({"customer_id": ["a", "b", "c"], "nps": [10, 3, 9],
+    ...                    "submitted_at": stamp(["2024-06-01", "2024-06-01", "2024-06-01"])})
+    >>> loyalty_value(rs, tx, after_days=90, seed=1)[["group", "customers", "spend_per_year", "retained"]].round(1)
+           group  customers  spend_per_year  retained
+    0   promoter          2            52.6     100.0
+    1  detractor          1            10.0       0.0
+    """
+    from cxnb.stats import bootstrap_interval, wilson_interval
+
+    what = "loyalty_value"
+    require(responses, ["customer_id", "submitted_at", "nps"], f"{what} (responses)")
+    require(transactions, ["customer_id", "timestamp", "amount"], f"{what} (transactions)")
+    _check_confidence(confidence)
+    after_days = _check_count(after_days, "after_days", 1)
+    stamps = _timestamps(transactions, "timestamp", "transactions")
+    as_of = stamps.max() if as_of is None else pd.Timestamp(as_of)
+    tx = pd.DataFrame({"customer_id": transactions["customer_id"].astype(str), "timestamp": stamps,
+                       "amount": pd.to_numeric(transactions["amount"], errors="coerce")})
+    per_customer = tx.groupby("customer_id").agg(first=("timestamp", "min"), last=("timestamp", "max"),
+                                                  spend=("amount", "sum"))
+    per_customer = per_customer[per_customer["first"] <= as_of - pd.Timedelta(days=max(365, after_days))]
+    answered = responses[responses["nps"].notna() & responses["customer_id"].notna()]
+    _timestamps(answered, "submitted_at", "responses")
+    answered = answered.assign(customer_id=answered["customer_id"].astype(str)).sort_values("submitted_at")
+    score = answered.groupby("customer_id")["nps"].last().astype(float)
+    people = per_customer.join(score.rename("nps"), how="inner")
+    people["group"] = np.select([people["nps"] >= 9, people["nps"] >= 7], ["promoter", "passive"], "detractor")
+    people["per_year"] = people["spend"] / ((as_of - people["first"]).dt.total_seconds() / (365.25 * 86400))
+    people["retained"] = people["last"] >= as_of - pd.Timedelta(days=after_days)
+    rows = []
+    for group in LOYALTY_GROUPS:
+        members = people[people["group"] == group]
+        if members.empty:
+            continue
+        spend = bootstrap_interval(members["per_year"].to_numpy(), "mean", n_boot=n_boot, confidence=confidence,
+                                   seed=seed)
+        kept = wilson_interval(int(members["retained"].sum()), len(members), confidence)
+        rows.append({"group": group, "customers": len(members), "spend_per_year": spend.estimate,
+                     "spend_ci_low": spend.ci_low, "spend_ci_high": spend.ci_high, "retained": 100 * kept.proportion,
+                     "retained_ci_low": 100 * kept.ci_low, "retained_ci_high": 100 * kept.ci_high})
+    columns = ["group", "customers", "spend_per_year", "spend_ci_low", "spend_ci_high", "retained",
+               "retained_ci_low", "retained_ci_high"]
+    return pd.DataFrame(rows, columns=columns)

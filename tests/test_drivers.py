@@ -1,7 +1,5 @@
 """cxnb.drivers: key driver analysis; every expected number names its source."""
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,27 +8,21 @@ import cxnb
 from cxnb.drivers import driver_importance, importance_performance, relative_weights, shapley
 from cxnb.errors import CxnbError
 
-DRIVERS_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "reference-data" / "drivers"
+from conftest import reference
+
 SIX_DECIMALS = 5e-7
 MTCARS_DRIVERS = ["cyl", "disp", "hp", "gear"]
 SWISS_DRIVERS = ["Agriculture", "Examination", "Education", "Catholic", "Infant.Mortality"]
 
 
-def _reference(name: str) -> pd.DataFrame:
-    path = DRIVERS_DATA / name
-    if not path.exists():
-        pytest.skip(f"reference data {path} is not available")
-    return pd.read_csv(path)
-
-
 @pytest.fixture(scope="module")
 def mtcars() -> pd.DataFrame:
-    return _reference("mtcars.csv")
+    return pd.read_csv(reference("drivers", "mtcars.csv"))
 
 
 @pytest.fixture(scope="module")
 def swiss() -> pd.DataFrame:
-    return _reference("swiss.csv")
+    return pd.read_csv(reference("drivers", "swiss.csv"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -226,3 +218,104 @@ def test_importance_performance_needs_every_driver():
     importance = pd.DataFrame({"driver": ["price", "speed"], "rescaled": [60.0, 40.0]})
     with pytest.raises(CxnbError, match="no performance value for driver\\(s\\) speed"):
         importance_performance(importance, pd.Series({"price": 7.0}))
+
+
+# ---------------------------------------------------------------------------------------------
+# Churn drivers and the CX-to-revenue link
+
+
+def _utc(*stamps):
+    return pd.to_datetime(list(stamps), utc=True)
+
+
+def test_churn_features_by_hand_measure_everything_before_the_cutoff():
+    from cxnb.drivers import churn_features
+
+    tx = pd.DataFrame({"customer_id": ["a", "a", "a", "b", "b", "c"],
+                       "timestamp": _utc("2025-01-01", "2025-02-01", "2025-12-31", "2025-01-10", "2025-03-01",
+                                         "2025-11-01")})
+    tickets = pd.DataFrame({"customer_id": ["b", "b", "a", "b"], "reopened": pd.array([True, False, False, True]),
+                            "created_at": _utc("2025-02-01", "2025-03-01", "2025-05-01", "2025-12-01")})
+    responses = pd.DataFrame({"customer_id": ["a", "a", "b"], "nps": [3, 9, 7],
+                              "submitted_at": _utc("2025-03-01", "2025-06-01", "2025-12-15")})
+    out = churn_features(tx, tickets=tickets, responses=responses, after_days=90).set_index("customer_id")
+    # as_of 2025-12-31, cut-off 2025-10-02: c (first order 2025-11-01) cannot have churned yet
+    assert out.index.tolist() == ["a", "b"]
+    assert out["churned"].tolist() == [0, 1]  # b's last order 2025-03-01 is before the cut-off
+    assert out["early_orders"].tolist() == [2, 2]  # within 90 days of the first order
+    # b's third ticket (2025-12-01) and b's answer (2025-12-15) come after the cut-off: not counted
+    assert out["tickets"].tolist() == [1, 2] and out["reopened_tickets"].tolist() == [0, 1]
+    assert out[["detractor", "promoter", "no_survey"]].values.tolist() == [[0, 1, 0], [0, 0, 1]]  # a's latest: 9
+    assert out.loc["a", "tenure_years"] == pytest.approx(274 / 365.25)  # 2025-01-01 → 2025-10-02
+
+
+def test_churn_drivers_recover_planted_odds_ratios():
+    from cxnb.drivers import churn_drivers
+
+    rng = np.random.default_rng(11)
+    n = 20_000
+    frame = pd.DataFrame({"tickets": rng.poisson(1.2, n), "detractor": rng.integers(0, 2, n),
+                          "tenure_years": rng.uniform(0, 3, n)})
+    logit = (-0.5 + np.log(1.5) * frame["tickets"] + np.log(2.0) * frame["detractor"]
+             + np.log(0.6) * frame["tenure_years"])
+    frame["churned"] = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    table = churn_drivers(frame, drivers=["tickets", "detractor", "tenure_years"]).set_index("driver")
+    planted = {"tickets": 1.5, "detractor": 2.0, "tenure_years": 0.6}
+    for driver, odds in planted.items():  # each planted odds ratio inside its 95% Wald interval
+        assert table.loc[driver, "ci_low"] < odds < table.loc[driver, "ci_high"], table
+    assert table.index.tolist() == ["detractor", "tickets", "tenure_years"]  # largest odds ratio first
+    assert table["events"].iloc[0] == frame["churned"].sum() and table["n"].iloc[0] == n
+
+
+def test_churn_drivers_match_a_reference_logistic_fit():
+    """Coefficients and Wald standard errors against scipy's generic optimiser on the same data:
+    the maximum-likelihood estimate is unique, so both must agree."""
+    from scipy import optimize
+
+    from cxnb.drivers import churn_drivers
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(400, 2))
+    y = (rng.random(400) < 1 / (1 + np.exp(-(0.3 + x @ [0.8, -0.5])))).astype(int)
+    frame = pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "churned": y})
+    design = np.column_stack([np.ones(400), x])
+    loss = lambda beta: np.sum(np.logaddexp(0, design @ beta) - y * (design @ beta))  # noqa: E731
+    fit = optimize.minimize(loss, np.zeros(3), method="BFGS", options={"gtol": 1e-10})
+    table = churn_drivers(frame, drivers=["a", "b"]).set_index("driver")
+    np.testing.assert_allclose(table.loc[["a", "b"], "coefficient"], fit.x[1:], atol=1e-5)
+    prob = 1 / (1 + np.exp(-design @ fit.x))
+    se = np.sqrt(np.diag(np.linalg.inv(design.T @ (design * (prob * (1 - prob))[:, None]))))[1:]
+    np.testing.assert_allclose(table.loc[["a", "b"], "se"], se, rtol=1e-4)
+
+
+def test_b2b_has_no_churn_and_no_model_is_fitted():
+    from cxnb.config import load_config
+    from cxnb.drivers import churn_drivers, churn_features
+
+    bundle = cxnb.load_sample("b2b")
+    config = load_config(cxnb.sample_config("b2b"))
+    features = churn_features(bundle.transactions, tickets=bundle.tickets, responses=bundle.responses,
+                              after_days=config.churn_after_days)
+    # annual invoices, 400-day rule: every account that could have churned renewed (step 4's churn KPI: 0 of 322)
+    assert len(features) == 322 and features["churned"].sum() == 0
+    with pytest.raises(CxnbError, match=r"0 of 322 customers churned \(0.0 %\); a churn model needs at least 10 "
+                                        r"churned and 10 retained customers — none fitted"):
+        churn_drivers(features)
+
+
+def test_loyalty_value_by_hand():
+    from cxnb.drivers import loyalty_value
+
+    tx = pd.DataFrame({"customer_id": ["a", "a", "b", "c", "c", "d"], "amount": [100.0, 50.0, 20.0, 30.0, 30.0, 5.0],
+                       "timestamp": _utc("2024-01-01", "2025-12-01", "2024-01-01", "2024-01-01", "2025-12-30",
+                                         "2025-06-01")})
+    rs = pd.DataFrame({"customer_id": ["a", "b", "c", "c", "d"], "nps": [10, 3, 4, 9, 10],
+                       "submitted_at": _utc("2024-06-01", "2024-06-01", "2024-06-01", "2025-01-01", "2025-07-01")})
+    out = loyalty_value(rs, tx, after_days=90, seed=3).set_index("group")
+    # as_of 2025-12-30; d's first order is less than a year before it: left out. c's latest answer is 9.
+    # years since first order: 729 / 365.25 = 1.99589; a 150 → 75.15, c 60 → 30.06, b 20 → 10.02
+    assert out.index.tolist() == ["promoter", "detractor"] and out["customers"].tolist() == [2, 1]
+    assert out.loc["promoter", "spend_per_year"] == pytest.approx((150 + 60) / 2 / (729 / 365.25))
+    # retained: a (2025-12-01) and c (2025-12-30) bought in the last 90 days, b did not
+    assert out["retained"].tolist() == [100.0, 0.0]
+    assert out.loc["promoter", "retained_ci_low"] == pytest.approx(34.24, abs=0.01)  # Wilson 2 / 2

@@ -8,19 +8,24 @@ import pytest
 
 from conftest import DATA
 from cxnb import CxnbError, load_sample, sample_truth
-from cxnb.redact import PII_KINDS, Pii, find_pii, redact, redact_series
+from cxnb.redact import PII_KINDS, Pii, could_hold_pii, find_pii, redact, redact_series
 
 
 @pytest.fixture(scope="module")
 def labelled():
-    """tests/data/pii_labelled.csv: realistic customer texts, about half of them hard negatives
-    (order/ticket numbers, dates, prices, versions, postcodes, Luhn-failing 16-digit numbers);
-    ``expected`` lists the PII as ``kind:exact substring`` joined by ``|``."""
-    return pd.read_csv(DATA / "pii_labelled.csv", dtype=str, keep_default_na=False)
+    """tests/data/pii_labelled.csv (e-mails, phones, cards) and pii_names_labelled.csv (names
+    after "my name is", "this is ... from", sign-offs): realistic customer texts, over a third of
+    them hard negatives (order/ticket numbers, dates, prices, versions, postcodes, Luhn-failing
+    16-digit numbers, "my name is on the account", names without a cue); ``expected`` lists the
+    PII as ``kind:exact substring`` joined by ``|``."""
+    return pd.concat([pd.read_csv(DATA / name, dtype=str, keep_default_na=False)
+                      for name in ("pii_labelled.csv", "pii_names_labelled.csv")], ignore_index=True)
 
 
 def _scores(labelled: pd.DataFrame) -> dict:
-    """Per kind: (true positives, expected, predicted), spans compared by kind and exact text."""
+    """Per kind: (true positives, expected, predicted), counted at span level: a find is a true
+    positive when the same kind and the exact same substring is labelled in that text (a partial
+    span — "Sarah" for "Sarah Jones" — counts as one false positive and one miss)."""
     hits, expected, predicted = Counter(), Counter(), Counter()
     for text, spans in zip(labelled["text"], labelled["expected"]):
         want = Counter(tuple(span.split(":", 1)) for span in spans.split("|") if span)
@@ -32,7 +37,7 @@ def _scores(labelled: pd.DataFrame) -> dict:
 
 
 def test_fixture_is_realistic_in_size_and_mix(labelled):
-    assert len(labelled) >= 80
+    assert len(labelled) >= 100
     assert (labelled["expected"] == "").sum() >= 0.35 * len(labelled)  # a good share of hard negatives
     for text, spans in zip(labelled["text"], labelled["expected"]):
         for span in filter(None, spans.split("|")):
@@ -46,7 +51,27 @@ def test_recall_and_precision_per_kind(labelled, kind):
     recall, precision = hits / expected, hits / predicted if predicted else 0.0
     measured = f"{kind}: recall {recall:.3f} ({hits}/{expected}), precision {precision:.3f} ({hits}/{predicted})"
     assert recall >= 0.95, measured
-    assert precision >= 0.9, measured
+    assert precision >= 0.95, measured
+
+
+def test_overall_span_recall_and_precision(labelled):
+    scores = _scores(labelled).values()
+    hits, expected, predicted = (sum(s[i] for s in scores) for i in range(3))
+    assert expected >= 90  # 97 labelled spans over the four kinds
+    assert hits / expected >= 0.95 and hits / predicted >= 0.95, (hits, expected, predicted)
+
+
+@pytest.mark.parametrize("text, redacted", [
+    ("Hi, my name is Sarah Jones and my order has not arrived", "Hi, my name is [name] and my order has not arrived"),
+    ("this is Dave Smith from Acme Ltd", "this is [name] from Acme Ltd"),
+    ("Late again. Kind regards, Tom Baker", "Late again. Kind regards, [name]"),
+    ("my name is sarah, order 4417723", "my name is [name], order 4417723"),
+    ("my name is on the account", "my name is on the account"),   # not a name: a stop word follows the cue
+    ("Dave on the phone was great", "Dave on the phone was great"),  # no cue, no name
+    ("My name is Spelt wrong", "My name is [name] wrong"),  # known limit: a capitalised word after the cue is taken
+])
+def test_names_after_a_cue_are_redacted(text, redacted):
+    assert redact(text) == redacted
 
 
 @pytest.mark.parametrize("text, redacted", [
@@ -63,6 +88,14 @@ def test_recall_and_precision_per_kind(labelled, kind):
 ])
 def test_redact_exact_output(text, redacted):
     assert redact(text) == redacted
+
+
+def test_cheap_test_passes_every_labelled_text_with_pii(labelled):
+    """The text analytics show a text's clauses unredacted when the text fails could_hold_pii."""
+    with_pii = labelled.loc[labelled["expected"] != "", "text"]
+    assert len(with_pii) >= 60 and with_pii.map(could_hold_pii).all()
+    assert [could_hold_pii(t) for t in ("Great beans, slow delivery", "mail jo@example.org", "order 12 late",
+                                        "Cheers, Tom", "It's Dave from Acme")] == [False, True, True, True, True]
 
 
 def test_find_pii_reports_positions_in_order():
@@ -106,7 +139,13 @@ def test_planted_pii_in_the_samples_is_found(sample):
     kinds = texts.map(lambda text: {p.kind for p in find_pii(text)})
     found = {kind: int(kinds.map(lambda k: kind in k).sum()) for kind in PII_KINDS}
     # truth.json counts the texts the generator gave an e-mail address or a phone number (and no cards)
-    assert found == {"email": truth["texts_with_email"], "phone": truth["texts_with_phone"], "card": 0}
+    # no name is planted, and none of the samples' 16,000 texts may be mistaken for one
+    assert found == {"email": truth["texts_with_email"], "phone": truth["texts_with_phone"], "card": 0, "name": 0}
     redacted = redact_series(texts)
     assert not redacted.str.contains("@example.", regex=False).any()
     assert redacted.str.contains("[phone]", regex=False).sum() == truth["texts_with_phone"]
+
+
+def test_redact_series_masks_names_too():
+    texts = pd.Series(["Kind regards, Tom Baker", "my name is on the box", "ring 07700 900123"], dtype="str")
+    assert redact_series(texts).tolist() == ["Kind regards, [name]", "my name is on the box", "ring [phone]"]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 import cxnb
 from cxnb.errors import CxnbError
@@ -206,3 +208,281 @@ def test_client_config_chooses_the_taxonomy_and_adds_its_own_words(tmp_path):
         "sources: {customers: {path: c.csv}}\n")
     taxonomy = client_taxonomy(load_config(tmp_path / "client.yaml"))
     assert taxonomy["product"]["blends"] == ["house blend"] and "packaging" not in taxonomy
+
+
+# ---------------------------------------------------------------------------------------------
+# The kit's VADER: domain words neutral, a faster path for ASCII text with the same scores
+
+
+def test_fast_path_gives_vaders_own_scores_on_every_sample_text():
+    from cxnb.text import _analyser, _score, customer_texts
+
+    texts = [normalise(t) for t in customer_texts(cxnb.load_sample("b2b"))]
+    reference = _analyser()  # the same lexicon; polarity_scores is VADER's unchanged method
+    assert any(not t.isascii() for t in texts) and sum(t.isascii() for t in texts) > 1000
+    assert [_score(t) for t in texts] == [reference.polarity_scores(t)["compound"] for t in texts]
+
+
+def test_fast_path_gives_vaders_own_scores_on_texts_full_of_its_special_cases():
+    """Generated texts packed with what VADER's rules look at: negations, boosters ("kind of",
+    "sort of"), "no" before a lexicon word, "least", idioms ("kiss of death", "to die for"),
+    "but", ALL CAPS words, emoticons, and runs of "!" and "?"."""
+    import random
+
+    from vaderSentiment.vaderSentiment import BOOSTER_DICT, NEGATE, SPECIAL_CASES
+
+    from cxnb.text import _analyser, _score
+
+    reference = _analyser()
+    rng = random.Random(7)
+    vocabulary = (sorted(reference.lexicon)[::25] + sorted(BOOSTER_DICT) + NEGATE
+                  + [w for idiom in SPECIAL_CASES for w in idiom.split()]
+                  + "no or nor least at very kind of sort so this never without doubt but But BUT the and a "
+                    "GOOD BAD VERY NOT :) :-( support help".split())
+    texts = []
+    for _ in range(20_000):
+        words = [rng.choice(vocabulary) for _ in range(rng.randint(0, 12))]
+        words = [w.upper() if rng.random() < 0.1 else w.capitalize() if rng.random() < 0.1 else w for w in words]
+        texts.append(" ".join(w + rng.choice(["", "", "", ",", ".", "!", "?", "!!!", "???"]) for w in words)
+                     + rng.choice(["", "!", "?", " ?? ", "!!!!!"]))
+    texts = [t for t in texts if t.isascii()]
+    assert len(texts) > 19_000
+    assert [_score(t) for t in texts] == [reference.polarity_scores(t)["compound"] for t in texts]
+
+
+def test_domain_words_are_neutral_and_judgements_keep_their_score():
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from cxnb.text import DOMAIN_WORDS
+
+    plain = SentimentIntensityAnalyzer()
+    assert {"support", "help", "reward", "care"} <= DOMAIN_WORDS
+    # plain VADER: "support" alone is worth +1.7 (vader_lexicon.txt), so a complaint reads positive
+    assert plain.polarity_scores("Support never replied")["compound"] == 0.4019
+    assert sentences(["Support never replied"])["label"].tolist() == ["negative"]  # complaint rule: -0.3612
+    assert sentences(["Support never replied"])["compound"].tolist() == [-0.3612]
+    assert sentiment(["I need help with my order"])["compound"].tolist() == [0.0]  # plain VADER: +0.4019
+    # a judgement is a separate lexicon word and keeps its valence ("helpful" 1.8 → 0.4754 alone)
+    assert sentiment(["The team was helpful."])["compound"].tolist() == [plain.polarity_scores(
+        "The team was helpful.")["compound"]]
+
+
+def test_neutral_domain_words_move_the_service_theme_towards_the_planted_polarity(monkeypatch):
+    """b2c service clauses: planted 43.9 % negative (truth.json mean polarity +0.122); with the
+    plain lexicon "support"/"help" pull the measured share down to 28.5 %, neutralised 38.0 %."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from cxnb import text
+
+    bundle, truth = cxnb.load_sample("b2c"), cxnb.sample_truth("b2c")
+    texts = text.customer_texts(bundle)
+    planted = 100 * (1 - truth["themes"]["per_theme"]["service"]["mean_sentiment_clause"]) / 2
+    kit = text.theme_summary(themes(texts, load_taxonomy()), total_texts=len(texts)).set_index("theme")
+    plain_analyser = SentimentIntensityAnalyzer()
+    monkeypatch.setattr(text, "_analyser", lambda: plain_analyser)
+    plain = text.theme_summary(themes(texts, load_taxonomy()), total_texts=len(texts)).set_index("theme")
+    assert abs(kit.loc["service", "negative_share"] - planted) < abs(plain.loc["service", "negative_share"] - planted)
+    assert kit.loc["service", "negative_share"] - plain.loc["service", "negative_share"] > 5  # measured 9.5 points
+    others = kit.index.drop("service")  # themes without these words barely move (measured: at most 0.9 points)
+    assert (kit.loc[others, "negative_share"] - plain.loc[others, "negative_share"]).abs().max() < 2
+
+
+def test_complaint_phrases_of_the_samples_score_negative():
+    """The generator's complaint phrases (neg banks of both companies): plain VADER finds 91 of
+    172 negative; with the complaint rule 129 (measured when the idioms were added)."""
+    from cxnb.samples.generate import B2B, B2C
+
+    phrases = [p for spec in (B2C, B2B) for bank in spec["text"]["phrases"].values() for p in bank["neg"]]
+    scored = sentences(phrases).groupby("text_id")["compound"].mean()
+    assert len(phrases) == 172
+    assert int((scored <= -0.05).sum()) >= 129
+
+
+# ---------------------------------------------------------------------------------------------
+# One pass, batched over processes
+
+
+def test_analyse_texts_matches_the_separate_functions_and_any_number_of_processes():
+    from cxnb.text import analyse_texts, customer_texts
+
+    texts = customer_texts(cxnb.load_sample("b2b")).iloc[:600]
+    taxonomy = load_taxonomy(business="b2b")
+    one = analyse_texts(texts, taxonomy, processes=1)
+    two = analyse_texts(texts, taxonomy, processes=2)
+    for name in ("documents", "clauses", "mentions"):
+        pd.testing.assert_frame_equal(getattr(one, name), getattr(two, name))
+    pd.testing.assert_frame_equal(one.clauses, sentences(texts))
+    pd.testing.assert_frame_equal(one.mentions, themes(texts, taxonomy))
+    documents = sentiment(texts)
+    assert one.documents["text_id"].tolist() == documents.index.tolist()
+    np.testing.assert_array_equal(one.documents["compound"].to_numpy(), documents["compound"].to_numpy())
+
+
+def _reference_analysis(texts: pd.Series, taxonomy: dict) -> tuple[list, list, list]:
+    """Rows of analyse_texts computed the plain way, from the documented rules: VADER's own
+    polarity_scores on every clause and on every whole text, every clause redacted, every phrase
+    of the taxonomy searched for in every clause, and the clause split as first written."""
+    import re
+
+    from cxnb import text
+    from cxnb.redact import redact
+
+    analyser = text._analyser()
+    split = re.compile(r"(?<=[.!?])\s+|\s*;\s*|\s*[,-]?\s*\b(?:but|however|although|(?<!even )though)\b\s*,?\s*",
+                       re.IGNORECASE)
+    phrases = [(theme, subtheme, re.compile(r"(?<![\w\[])" + r"\s+".join(map(re.escape, phrase.split())), re.I))
+               for theme, subthemes in taxonomy.items() for subtheme, listed in subthemes.items() for phrase in listed]
+
+    def negated(clause, start, window, negator):
+        return any(negator.search(w) for w in re.findall(r"[\w']+", clause[:start])[-window:])
+
+    def label(compound):
+        return "positive" if compound >= 0.05 else "negative" if compound <= -0.05 else "neutral"
+
+    documents, clauses, mentions = [], [], []
+    for text_id, raw in texts.items():
+        whole = normalise(raw)
+        words = [w.lower() for w in re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", whole)]
+        diacritics = len(re.findall(r"[äöüßéèêëàâçùûîïôœ]", whole, re.I))
+        foreign = sum(w in text._FOREIGN for w in words) + diacritics
+        lang = "other" if foreign > sum(w in text._ENGLISH for w in words) else "en"
+        for i, part in enumerate(c.strip() for c in split.split(whole) if c and re.search(r"\w", c)):
+            shown, compound = redact(part), math.nan
+            if lang == "en":
+                compound = analyser.polarity_scores(shown)["compound"]
+                if -0.05 < compound < 0.05 and any(not negated(shown, m.start(), 3, text._NEGATOR)
+                                                   for m in text._COMPLAINTS.finditer(shown)):
+                    compound = -0.3612  # one valence of -1.5: -1.5 / sqrt(1.5**2 + 15), VADER's normalisation
+                found = {}
+                for theme, subtheme, pattern in phrases:
+                    match = pattern.search(shown)
+                    if match and theme not in found:
+                        found[theme] = (subtheme, negated(shown, match.start(), 4, text._THEME_NEGATOR))
+                mentions += [(text_id, shown, theme, subtheme, flag, compound)
+                             for theme, (subtheme, flag) in found.items()]
+            clauses.append((text_id, i, shown, compound, label(compound) if lang == "en" else "not scored", lang))
+        compound = analyser.polarity_scores(whole)["compound"] if lang == "en" else math.nan
+        documents.append((text_id, compound, label(compound) if lang == "en" else "not scored", lang))
+    return documents, clauses, mentions
+
+
+def test_analyse_texts_gives_the_plain_computation_row_for_row_on_every_b2c_text():
+    """The pipeline's shortcuts (VADER's steps for ASCII text, one redaction test per text,
+    phrases looked up by their first letters, a cheap test before the clause split) change no
+    row: the plain computation on all 14,957 B2C comments and reviews gives the same frames."""
+    from cxnb.text import analyse_texts, client_taxonomy, customer_texts
+
+    bundle = cxnb.load_sample("b2c")
+    texts, taxonomy = customer_texts(bundle), client_taxonomy(bundle.config)
+    result = analyse_texts(texts, taxonomy, processes=1)
+    for frame, rows in zip(result, _reference_analysis(texts, taxonomy)):
+        expected = pd.DataFrame(rows, columns=frame.columns).astype(frame.dtypes.to_dict())
+        pd.testing.assert_frame_equal(frame, expected)
+    assert len(result.documents) == 14_957 and len(result.clauses) > 20_000 and len(result.mentions) > 20_000
+    assert result.clauses["sentence"].str.contains("[email]", regex=False).any()  # redaction was exercised
+
+
+def test_processes_must_be_a_positive_whole_number():
+    with pytest.raises(CxnbError, match="processes must be a whole number of at least 1"):
+        sentiment(["fine"], processes=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Discovery of themes the taxonomy misses
+
+
+@pytest.fixture(scope="module")
+def b2c_discovery():
+    from cxnb.text import analyse_texts, customer_texts, discover_themes
+
+    taxonomy = load_taxonomy()
+    analysis = analyse_texts(customer_texts(cxnb.load_sample("b2c")), taxonomy)
+    return analysis, discover_themes(analysis.clauses, taxonomy, seed=20241001)
+
+
+def test_discovery_surfaces_the_planted_theme_the_taxonomy_lacks(b2c_discovery):
+    planted = cxnb.sample_truth("b2c")["undiscovered_theme"]
+    keywords = planted["keywords"]  # reward, voucher, redeem
+    taxonomy = load_taxonomy()
+    assert not any(k in phrase for k in keywords for subs in taxonomy.values() for ps in subs.values() for phrase in ps)
+    _, found = b2c_discovery
+    terms = found.topics["top_terms"].str.split(", ")
+    hits = found.topics[terms.map(lambda ts: all(any(t.startswith(k) for t in ts) for k in keywords))]
+    assert len(hits) == 1, found.topics[["label", "top_terms"]]
+    topic = hits.iloc[0]
+    members = found.mentions[found.mentions["theme"] == topic["label"]]
+    holding = members["sentence"].str.contains("|".join(keywords), case=False)
+    # recall: 300 planted texts; measured 300 found, in 329 texts (the other 29 share its words: "fuss", "code")
+    assert members.loc[holding, "text_id"].nunique() >= 0.95 * planted["count"]
+    assert holding.mean() >= 0.85  # precision of the topic's clauses
+    entry = yaml.safe_load(topic["suggested_entry"])  # a taxonomy entry that can be pasted in
+    (name, subthemes), = entry.items()
+    assert set(subthemes["discovered"]) >= set(keywords)
+    patched = load_taxonomy(overrides={name: subthemes})
+    assert themes(["I still cannot redeem my rewards voucher"], patched)["theme"].tolist() == [name]
+
+
+def test_discovered_quotes_are_redacted_and_themes_ranked_by_size(b2c_discovery):
+    _, found = b2c_discovery
+    assert found.topics["texts"].is_monotonic_decreasing
+    assert found.topics["topic"].tolist() == list(range(1, len(found.topics) + 1))
+    assert not found.topics["quotes"].str.contains("@example|07700 900", regex=True).any()
+    # stop words and VADER's sentiment words never make a theme's top word
+    assert not found.topics["label"].str.split(" / ").str[0].isin(["really", "great", "love", "the", "couldn"]).any()
+
+
+def test_discovery_refuses_too_few_clauses():
+    from cxnb.text import discover_themes
+
+    with pytest.raises(CxnbError, match=r"1 English clause\(s\) mention no taxonomy theme; discovering 12 themes "
+                                        r"needs at least 60"):
+        discover_themes(sentences(["my voucher expired", "great coffee"]), load_taxonomy(), seed=1)
+    with pytest.raises(CxnbError, match="lacks"):
+        discover_themes(pd.DataFrame({"text": ["x"]}), seed=1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Theme impact on the score
+
+
+def test_theme_impact_ratings_by_hand():
+    from cxnb.text import theme_impact
+
+    mentions = pd.DataFrame({"text_id": ["a", "b", "c"], "theme": "price", "compound": [-0.5, 0.4, -0.2]})
+    stars = pd.Series([1, 4, 2, 5, 5, 4], index=list("abcdef"))
+    row = theme_impact(mentions, stars, measure="rating", scale=(1, 5)).iloc[0]
+    # hand: with a, b, c = (1 + 4 + 2) / 3 = 2.333; without d, e, f = 14 / 3 = 4.667; difference -2.333
+    assert row["score_with"] == pytest.approx(7 / 3) and row["effect"] == pytest.approx(-7 / 3)
+    # Welch: var 2.333 / 3 + 0.333 / 3 = 0.8889, se 0.9428, df 2.5 (scipy's ttest_ind reference)
+    from scipy import stats as scipy_stats
+    assert row["p_value"] == pytest.approx(scipy_stats.ttest_ind([1, 4, 2], [5, 5, 4], equal_var=False).pvalue)
+    # if neutral: a (1 star) and c (2 stars) are negative about price and below the midpoint 3 → 3;
+    # rise (2 + 1) / 6 texts = 0.5 on a mean of 21 / 6 = 3.5
+    assert (row["moved"], row["score"], row["gain"], row["if_neutral"]) == (2, 3.5, 0.5, 4.0)
+    assert row["gain_ci_low"] < 0.5 < row["gain_ci_high"]
+
+
+def test_theme_impact_nps_interval_is_the_nps_difference_interval():
+    from cxnb.stats import nps_difference
+    from cxnb.text import theme_impact
+
+    mentions = pd.DataFrame({"text_id": ["a", "b", "c", "d"], "theme": "delivery",
+                             "compound": [-0.5, -0.4, 0.6, -0.3]})
+    scores = pd.Series([2, 5, 9, 8, 10, 9, 10, 7], index=list("abcdefgh"))
+    row = theme_impact(mentions, scores).iloc[0]
+    expected = nps_difference((2, 1, 1), (0, 1, 3))  # hand counts: with a-d, without e-h
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((100 * expected.ci_low, 100 * expected.ci_high))
+    # 2 detractors of 8 move to passive: +25 points, Wilson interval of 2 / 8 (0.0715, 0.5907)
+    assert row["gain"] == 25 and row["gain_ci_low"] == pytest.approx(7.15, abs=0.01)
+
+
+def test_theme_impact_refuses_bad_input():
+    from cxnb.text import theme_impact
+
+    mentions = pd.DataFrame({"text_id": ["a"], "theme": "x", "compound": [0.1]})
+    with pytest.raises(CxnbError, match="measure must be one of nps, rating"):
+        theme_impact(mentions, pd.Series([1, 2], index=["a", "b"]), measure="csat")
+    with pytest.raises(CxnbError, match="2 rating\\(s\\) outside the scale 1-5"):
+        theme_impact(mentions, pd.Series([0, 6, 3], index=["a", "b", "c"]), measure="rating")
+    with pytest.raises(CxnbError, match="NPS scores must be whole numbers 0-10"):
+        theme_impact(mentions, pd.Series([11, 3], index=["a", "b"]))
