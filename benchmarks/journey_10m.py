@@ -44,7 +44,6 @@ import argparse
 import json
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -53,6 +52,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _throwaway import child, ensure_venv
 
 STAGES = {
     "discover": ["ad_click", "site_visit", "content_read"],
@@ -258,25 +258,6 @@ PM4PY_CHILD = textwrap.dedent('''
 ''')
 
 
-def ensure_venv() -> Path:
-    """The python of the throwaway pm4py venv at the fixed path (reused when it works)."""
-    python = VENV / "bin" / "python"
-    probe = [str(python), "-c", "import pm4py, pandas, pyarrow"]
-    if not python.exists() or subprocess.run(probe, capture_output=True).returncode:
-        print(f"creating {VENV} with pm4py (not timed) ...", flush=True)
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "pm4py", "pandas", "pyarrow"], check=True)
-    return python
-
-
-def child(command: list[str]) -> dict:
-    """Run a child process; its last stdout line is JSON (pm4py's banner goes to stderr)."""
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode:
-        sys.exit(f"child failed: {' '.join(command)}\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 # ---------------------------------------------------------------------------------------------
 # Comparison and report
 
@@ -347,7 +328,7 @@ def main() -> None:
     if args.kit_child:
         kit_child(*args.kit_child, args.memory_limit)
         return
-    python = ensure_venv()
+    python = ensure_venv(VENV, ["pm4py", "pandas", "pyarrow"], "pm4py, pandas, pyarrow")
     try:
         run(args, python)
     finally:

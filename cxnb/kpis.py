@@ -5,21 +5,23 @@ default target); a client config overrides targets with SMART ones (value, date,
 :func:`kpi_table` computes every KPI the client's data supports, with its interval, and
 judges it against its target: ``met`` / ``not met`` when the whole interval lies on one side,
 ``not significantly different`` when the interval contains the target, ``insufficient data``
-when the base is below ``min_base`` or the table is missing.
+when the base is below ``min_base`` or the table is missing, and ``no target`` when neither the
+catalogue nor the client sets one (CLV). CLV is left out of the table, rather than shown empty,
+when the client has no transactions or too few for the models (the step notebook says why).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from cxnb import metrics
+from cxnb import clv, metrics
 from cxnb.bundle import Bundle
 from cxnb.catalogue import KpiDefinition, load_catalogue
-from cxnb.errors import CxnbError
+from cxnb.errors import CxnbError, FitError
 
 __all__ = ["kpi_frame", "kpi_table", "kpi_trend", "STATUSES"]
 
-STATUSES = ("met", "not met", "not significantly different", "insufficient data")
+STATUSES = ("met", "not met", "not significantly different", "insufficient data", "no target")
 TABLE_COLUMNS = ["kpi", "name", "unit", "direction", "n", "value", "ci_low", "ci_high", "target", "target_by",
                  "owner", "target_source", "gap", "status"]
 
@@ -46,13 +48,14 @@ def _computations(bundle: Bundle) -> dict:
             t, kind="resolution", hours=sla.resolution_hours, **g),
         "fcr": lambda t, **g: metrics.first_contact_resolution(t, **g),
         "reopen_rate": lambda t, **g: metrics.reopen_rate(t, **g),
+        "clv": lambda t, **g: clv.clv_kpi(t, customers=bundle.customers, seed=c.seed, **g),
     }
 
 
 _NEEDS = {"nps": "nps", "csat": "csat", "ces": "ces", "ces_low_effort": "ces", "first_response_time":
           "first_response_at", "first_response_within_sla": "first_response_at", "resolution_time": "resolved_at",
           "resolution_time_p90": "resolved_at", "resolution_within_sla": "resolved_at", "fcr": "reopened",
-          "reopen_rate": "reopened"}
+          "reopen_rate": "reopened", "clv": "amount"}
 
 
 def _available(bundle: Bundle, kpi: str, definition: KpiDefinition) -> bool:
@@ -98,6 +101,8 @@ def _default_target(bundle: Bundle, kpi: str, definition: KpiDefinition) -> floa
 def _status(row: pd.Series, direction: str) -> str:
     if row["n"] < 1 or pd.isna(row["value"]) or row["flag"] == metrics.FLAG:
         return "insufficient data"
+    if pd.isna(row["target"]):
+        return "no target"
     better_low, better_high = (row["ci_low"], row["ci_high"]) if direction == "higher" else (
         -row["ci_high"], -row["ci_low"])
     target = row["target"] if direction == "higher" else -row["target"]
@@ -113,7 +118,8 @@ def kpi_table(bundle: Bundle, *, confidence: float = 0.95) -> pd.DataFrame:
 
     Columns: ``kpi, name, unit, direction, n, value, ci_low, ci_high, target, target_by,
     owner, target_source, gap, status``. ``gap`` = value − target. KPIs whose data the client
-    lacks are listed with n = 0 and status ``insufficient data``.
+    lacks are listed with n = 0 and status ``insufficient data``; CLV is left out instead when
+    there are no transactions or the models cannot be fitted (:class:`~cxnb.errors.FitError`).
     """
     rows = []
     for kpi, definition in load_catalogue().items():
@@ -125,8 +131,13 @@ def kpi_table(bundle: Bundle, *, confidence: float = 0.95) -> pd.DataFrame:
                "target_source": "client" if smart else "catalogue default",
                "n": 0, "value": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "flag": metrics.FLAG}
         if _available(bundle, kpi, definition):
-            current = kpi_frame(bundle, kpi, confidence=confidence).iloc[0]
+            try:
+                current = kpi_frame(bundle, kpi, confidence=confidence).iloc[0]
+            except FitError:  # CLV models cannot be fitted on these transactions
+                continue
             row |= {k: current[k] for k in ("n", "value", "ci_low", "ci_high", "flag")}
+        elif kpi == "clv":  # no transactions: CLV is left out rather than shown empty
+            continue
         row["gap"] = row["value"] - row["target"]
         row["status"] = _status(pd.Series(row), row["direction"])
         rows.append(row)
@@ -180,10 +191,11 @@ def headline(table: pd.DataFrame, kpis=("nps", "csat", "ces_low_effort", "churn"
 def findings(table: pd.DataFrame) -> list[str]:
     """Sentences about the KPI table, built from its numbers: the score against targets, then
     each KPI that misses its target, largest gaps first."""
-    judged = table[table["status"] != "insufficient data"]
+    judged = table[~table["status"].isin(["insufficient data", "no target"])]
     met = int((judged["status"] == "met").sum())
     sentences = [f"{met} of {len(judged)} KPIs with enough data meet their target"
-                 + (f"; {len(table) - len(judged)} lack the data to judge." if len(judged) < len(table) else ".")]
+                 + (f"; {len(table) - len(judged)} lack the data or a target to judge." if len(judged) < len(table)
+                    else ".")]
     missed = judged[judged["status"] == "not met"].copy()
     missed["size"] = (missed["gap"] / missed["target"].abs().clip(lower=1)).abs()
     for r in missed.sort_values("size", ascending=False).itertuples():
@@ -194,13 +206,6 @@ def findings(table: pd.DataFrame) -> list[str]:
 
 
 _TREE_COLUMNS = ["driver", "outcome", "link", "value", "ci_low", "ci_high", "n"]
-
-
-def _latest_nps_group(bundle: Bundle) -> pd.Series:
-    """Each customer's latest NPS answer as promoter / passive / detractor."""
-    answered = bundle.responses.dropna(subset=["customer_id", "nps"]).sort_values("submitted_at")
-    latest = answered.groupby("customer_id")["nps"].last()
-    return pd.cut(latest.astype(float), [-1, 6, 8, 10], labels=["detractor", "passive", "promoter"])
 
 
 def kpi_tree(bundle: Bundle, *, confidence: float = 0.95) -> pd.DataFrame:
@@ -232,7 +237,7 @@ def kpi_tree(bundle: Bundle, *, confidence: float = 0.95) -> pd.DataFrame:
                 edges.append((driver, "csat", "rank correlation", c.rho, c.ci_low, c.ci_high, c.n))
     if responses is not None and "nps" in responses and bundle.transactions is not None:
         status = metrics.churn(bundle.transactions, after_days=bundle.config.churn_after_days, min_base=1,
-                               customers=_latest_nps_group(bundle).rename("nps_group").reset_index(),
+                               customers=clv.nps_groups(bundle.responses),
                                by="nps_group")
         groups = status.set_index("nps_group")
         if {"detractor", "promoter"} <= set(groups.index):

@@ -89,3 +89,55 @@ def test_config_refuses_targets_for_unknown_kpis(tmp_path):
     from cxnb.config import load_config
     with pytest.raises(ConfigError, match="`kpis`: unknown KPI\\(s\\) nsp; templates/kpis.yaml defines nps, csat"):
         load_config(tmp_path / "client.yaml")
+
+
+# ---------------------------------------------------------------------------------------------
+# Customer lifetime value
+
+
+def _with_transactions(transactions: pd.DataFrame, **config) -> Bundle:
+    settings = {"name": "Acme", "seed": 42, "sources": {"transactions": {"path": "transactions.csv"}}} | config
+    return Bundle(ClientConfig.model_validate(settings), {"transactions": transactions}, {},
+                  pd.DataFrame(columns=PROBLEM_COLUMNS))
+
+
+def test_clv_is_a_kpi_with_its_interval_and_a_client_target():
+    from cxnb import clv, load_sample
+
+    sample = load_sample("b2c").transactions
+    transactions = sample[sample["customer_id"].str.endswith(("0", "1", "2"))]  # about 1,300 customers: quicker
+    row = kpi_table(_with_transactions(transactions)).set_index("kpi").loc["clv"]
+    # the same mean as cxnb.clv gives per customer; every buying customer counts
+    assert row["n"] == transactions["customer_id"].nunique()
+    assert row["value"] == pytest.approx(clv.fit_clv(transactions).customers["clv"].mean())
+    assert row["ci_low"] < row["value"] < row["ci_high"] and row["unit"] == "per customer"
+    assert pd.isna(row["target"]) and row["status"] == "no target"  # the catalogue sets no default
+    low = {"clv": {"target": row["ci_low"] - 10, "by": "2027-06-30", "owner": "CFO"}}
+    high = {"clv": {"target": row["ci_high"] + 10, "by": "2027-06-30", "owner": "CFO"}}
+    assert kpi_table(_with_transactions(transactions, kpis=low)).set_index("kpi").loc["clv", "status"] == "met"
+    assert kpi_table(_with_transactions(transactions, kpis=high)).set_index("kpi").loc["clv", "status"] == "not met"
+
+
+def test_clv_by_a_customer_attribute_and_no_trend():
+    from cxnb import load_sample
+
+    bundle = load_sample("b2c")
+    by_region = kpi_frame(bundle, "clv", by="region")
+    # every buying customer has a region in the sample, so the groups add up to all of them
+    assert by_region["n"].sum() == bundle.transactions["customer_id"].nunique()
+    assert list(by_region.columns) == ["region", "n", "value", "ci_low", "ci_high", "flag"]
+    with pytest.raises(CxnbError, match="CLV is a forecast from the end of the data; it has no trend by period"):
+        kpi_frame(bundle, "clv", period="month")
+
+
+def test_clv_is_left_out_without_transactions_or_with_too_few():
+    from cxnb.errors import FitError
+
+    assert "clv" not in kpi_table(_bundle(_responses(nps=[10] * 40)))["kpi"].tolist()
+    one_each = pd.DataFrame({"customer_id": [f"c{i}" for i in range(20)], "amount": 10.0,
+                             "timestamp": [T0 + pd.Timedelta(days=i) for i in range(20)]})
+    thin = _with_transactions(one_each)
+    table = kpi_table(thin)
+    assert "clv" not in table["kpi"].tolist() and "churn" in table["kpi"].tolist()  # the rest stays
+    with pytest.raises(FitError, match="cannot fit the BG/NBD purchase model: 20 customers, none with a repeat"):
+        kpi_frame(thin, "clv")
