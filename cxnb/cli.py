@@ -6,6 +6,11 @@ Exit status: 0 all valid, 1 data problems, 2 an unusable config.
 ``cxnb run CONFIG... [--steps 4,5] [--out reports/] [--jobs N] [--timeout S] [-p name=value]``
 produces one report per client. Exit status: 0 every client and step succeeded, 1 something
 failed (the other clients and steps still ran), 2 refused before running (bad parameter).
+
+``cxnb course build [--out course/]`` writes the instructor and student notebooks, the course
+README and the glossary once every notebook verifies; exit status 1 when some does not.
+``cxnb course check NOTEBOOK`` grades a student's notebook: per exercise its score and hint.
+Exit status: 0 every exercise passed, 1 some failed, 2 the notebook cannot be graded.
 """
 
 from __future__ import annotations
@@ -74,6 +79,25 @@ def _run(args) -> int:
     return EXIT_OK if result.ok else EXIT_DATA
 
 
+def _course(args) -> int:
+    from cxnb import course
+
+    if args.action == "build":
+        try:
+            course.build(args.out, notebooks=args.notebooks, config=args.config, jobs=args.jobs, timeout=args.timeout)
+        except course.CourseError as exc:
+            print(f"FAILED {exc}", file=sys.stderr)
+            return EXIT_DATA
+        return EXIT_OK
+    try:
+        result = course.check(args.notebook, notebooks=args.notebooks, config=args.config, timeout=args.timeout)
+    except course.CourseError as exc:
+        print(f"CANNOT GRADE {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    print(result.summary())
+    return EXIT_OK if result.ok else EXIT_DATA
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cxnb", description="Customer-experience methodology kit.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -88,8 +112,22 @@ def main(argv: list[str] | None = None) -> int:
     runner.add_argument("--notebooks", type=Path, default=NOTEBOOKS, help="folder of step notebooks (default: notebooks/)")
     runner.add_argument("-p", "--parameter", type=_parameter, action="append", default=[], metavar="NAME=VALUE",
                         help="extra notebook parameter (a string)")
+    teach = commands.add_parser("course", help="build the course from the step notebooks; grade a student's notebook")
+    actions = teach.add_subparsers(dest="action", required=True)
+    build = actions.add_parser("build", help="write instructor and student notebooks, README and glossary")
+    build.add_argument("--out", type=Path, default=Path("course"), help="course folder (default: course/)")
+    build.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: twice the cores)")
+    grade = actions.add_parser("check", help="run a student's notebook and print each exercise's score and hint")
+    grade.add_argument("notebook", type=Path, metavar="NOTEBOOK", help="the student's .ipynb file")
+    for sub in (build, grade):
+        sub.add_argument("--notebooks", type=Path, default=NOTEBOOKS,
+                         help="folder of the instructor's step notebooks (default: notebooks/)")
+        sub.add_argument("--timeout", type=float, default=600, help="seconds a cell may take (default: 600)")
+        sub.add_argument("--config", type=Path, default=None,
+                         help="client YAML to run the notebooks on (default: each notebook's own, the B2C sample)")
     args = parser.parse_args(argv)
-    return _validate(args.configs) if args.command == "validate" else _run(args)
+    return {"validate": lambda: _validate(args.configs), "run": lambda: _run(args),
+            "course": lambda: _course(args)}[args.command]()
 
 
 if __name__ == "__main__":

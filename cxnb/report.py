@@ -5,6 +5,10 @@ layout with code hidden and nothing loaded from the network — charts are inlin
 require.js, MathJax, mermaid and the widget manager are left out (offline they fail, and
 MathJax would typeset "$50 … $20" in customer text as maths). Text from data reaches the page
 only through escaped tables and :meth:`cxnb.step.Step.say`.
+
+The notebooks' overviews link the glossary of CX terms (``docs/glossary.md``), which a report does
+not ship: :func:`write_index` renders it as ``glossary.html`` beside the front page, and the step
+pages (one folder down, in ``steps/``) link to that page instead.
 """
 
 from __future__ import annotations
@@ -17,11 +21,18 @@ from pathlib import Path
 import nbformat
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from nbconvert import HTMLExporter
+from nbconvert.filters.markdown import markdown2html
 from nbconvert.preprocessors import TagRemovePreprocessor
 
-__all__ = ["TEMPLATES", "HIDDEN_TAGS", "export_html", "write_index", "write_manifest", "step_title"]
+from cxnb.paths import DOCS
+
+__all__ = ["TEMPLATES", "HIDDEN_TAGS", "GLOSSARY", "GLOSSARY_PAGE", "export_html", "write_index", "write_manifest",
+           "step_title"]
 
 TEMPLATES = Path(__file__).parent / "report_template"
+GLOSSARY = DOCS / "glossary.md"  # the CX terms; each notebook's overview links it
+GLOSSARY_PAGE = "glossary.html"  # the glossary in a report, beside index.html
+_GLOSSARY_LINK = re.compile(r"\]\(\.\./docs/glossary\.md(?=[#)])")  # as a notebook links it
 HIDDEN_TAGS = {"parameters", "injected-parameters", "exercise", "solution"}
 _FINDINGS = 10  # top findings on the front page
 _HEADING = re.compile(r"^##\s+(.+?)\s*$", re.M)
@@ -41,10 +52,13 @@ def _toc(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
     return [(title.replace(" ", "-"), title) for title in titles]
 
 
-def _inert_svg(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Charts go into the page as inline SVG; one that could run code is shown as a notice instead."""
+def _for_report(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of ``nb`` as a step page shows it: charts as inline SVG (one that could run code is
+    shown as a notice instead) and the glossary link pointing at the report's glossary page."""
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = _GLOSSARY_LINK.sub(f"](../{GLOSSARY_PAGE}", cell.source)
         for output in cell.get("outputs", []):
             svg = output.get("data", {}).get("image/svg+xml")
             if svg is not None and _ACTIVE_SVG.search(svg):
@@ -63,7 +77,7 @@ def export_html(nb: nbformat.NotebookNode, path: Path, *, context: dict) -> Path
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=HIDDEN_TAGS, enabled=True), enabled=True)
     resources = {"metadata": {"name": f"{context['client']} — {context['step']}"},
                  "cxnb": {**context, "toc": _toc(nb)}}
-    body, _ = exporter.from_notebook_node(_inert_svg(nb), resources=resources)
+    body, _ = exporter.from_notebook_node(_for_report(nb), resources=resources)
     path.write_text(body, encoding="utf-8")
     return path
 
@@ -81,15 +95,19 @@ def _facts(artifacts: Path) -> list[dict]:
 
 
 def write_index(folder: Path, manifest: dict) -> Path:
-    """``index.html`` of a client's report, built from the manifest and the steps' facts."""
+    """``index.html`` of a client's report, built from the manifest and the steps' facts, and the
+    ``glossary.html`` page it and the step pages link to."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True))
+    glossary = env.get_template("glossary.html.j2").render(client=manifest["client"],
+                                                           body=markdown2html(GLOSSARY.read_text(encoding="utf-8")))
+    (folder / GLOSSARY_PAGE).write_text(glossary, encoding="utf-8")
     facts = _facts(folder / "artifacts")
     page = env.get_template("page.html.j2").render(
         client=manifest["client"], cycle=manifest.get("cycle") or "–", period=manifest.get("period") or "–",
         run_date=manifest["started"][:16].replace("T", " "), status=manifest["status"],
         headline=[row for f in facts for row in f.get("headline", [])],
         findings=[line for f in facts for line in f.get("findings", [])][:_FINDINGS],
-        steps=[{**s, "title": step_title(s["step"])} for s in manifest["steps"]])
+        steps=[{**s, "title": step_title(s["step"])} for s in manifest["steps"]], glossary=GLOSSARY_PAGE)
     path = folder / "index.html"
     path.write_text(page, encoding="utf-8")
     return path

@@ -7,6 +7,8 @@ reads from (``metadata.cxnb.reads`` in its notebook) have finished — in a priv
 folder, with a kernel that runs this very Python and a per-cell timeout. Every failure is
 caught: a raising cell, a timeout, a dead kernel (whose saved notebook looks complete), and a
 notebook that stopped early. Each executed notebook becomes an offline HTML page.
+Cells tagged ``exercise`` (the teaching track's exercises, see :mod:`cxnb.course`) are
+dropped before a notebook runs: they never reach a client's report.
 
 Publishing is atomic per client: a run in which every step succeeded replaces
 ``<out>/<client>/`` with one directory rename, the previous report moving to
@@ -23,7 +25,9 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -39,10 +43,12 @@ from cxnb.errors import ConfigError, CxnbError, SchemaError
 from cxnb.paths import NOTEBOOKS, REPORTS
 from cxnb.report import export_html, step_title, write_index, write_manifest
 
-__all__ = ["StepSpec", "ParameterError", "discover_steps", "check_parameters", "default_jobs", "run", "KEEP"]
+__all__ = ["StepSpec", "ParameterError", "discover_steps", "check_parameters", "default_jobs", "run", "KEEP",
+           "EXERCISE_TAG", "client_notebook", "execute_notebook", "kernel_pool"]
 
 KEEP = 3  # reports kept in .history and .failed per client
 KERNEL = "cxnb-run"
+EXERCISE_TAG = "exercise"  # teaching-track cells: a client run drops them
 BASE_PARAMETERS = ("config", "output_dir", "interactive")
 _VERSIONS = ("cxnb", "pandas", "numpy", "narwhals", "altair", "papermill", "nbconvert", "scipy")
 
@@ -104,6 +110,18 @@ def _init_worker(kernel_folder: str) -> None:
     os.environ["JUPYTER_PATH"] = kernel_folder
 
 
+@contextmanager
+def kernel_pool(jobs: int) -> Iterator[ProcessPoolExecutor]:
+    """Worker processes in which :func:`execute_notebook` finds the kit's kernel, removed after."""
+    kernel_folder = _kernel_folder()
+    try:
+        with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=get_context("fork"),
+                                 initializer=_init_worker, initargs=(kernel_folder,)) as pool:
+            yield pool
+    finally:
+        shutil.rmtree(kernel_folder, ignore_errors=True)
+
+
 _ADDED_BY_PAPERMILL = {"injected-parameters", "papermill-error-cell-tag"}
 
 
@@ -132,25 +150,45 @@ def _failure(nb: nbformat.NotebookNode, error: dict | None) -> dict | None:
     return error
 
 
+def client_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook a client run executes: ``nb`` without its cells tagged ``exercise``
+    (the teaching track's exercises, see :mod:`cxnb.course`). ``nb`` is left unchanged."""
+    kept = nbformat.from_dict(nb)
+    kept.cells = [c for c in kept.cells if EXERCISE_TAG not in c.metadata.get("tags", [])]
+    return kept
+
+
+def execute_notebook(nb: nbformat.NotebookNode, output: Path, *, parameters: dict, timeout: float,
+                     cwd: Path) -> tuple[nbformat.NotebookNode | None, dict | None]:
+    """Run ``nb`` with papermill in the kit's kernel (inside :func:`kernel_pool`'s workers) and
+    save it to ``output``. Returns the executed notebook (None when none was saved) and
+    papermill's error (``ename``, ``evalue``) or None; never raises."""
+    error = None
+    try:
+        papermill.execute_notebook(nb, str(output), parameters=parameters, kernel_name=KERNEL, progress_bar=False,
+                                   execution_timeout=timeout, cwd=str(cwd))
+    except papermill.PapermillExecutionError as exc:
+        error = {"ename": exc.ename, "evalue": exc.evalue}
+    except Exception as exc:  # timeouts, dead kernels, papermill's own errors: all end the notebook
+        error = {"ename": type(exc).__name__, "evalue": str(exc).strip().splitlines()[0] if str(exc) else ""}
+    try:
+        return nbformat.read(output, as_version=4), error
+    except Exception as exc:
+        return None, error or {"ename": type(exc).__name__, "evalue": f"no executed notebook ({exc})"}
+
+
 def _execute(task: dict) -> dict:
     """Run one notebook and export it; never raises (the result says what happened)."""
     start, started = time.perf_counter(), _now()
-    error = None
-    try:
-        papermill.execute_notebook(task["notebook"], task["output"], parameters=task["parameters"],
-                                   kernel_name=KERNEL, progress_bar=False, execution_timeout=task["timeout"],
-                                   cwd=task["cwd"])
-    except papermill.PapermillExecutionError as exc:
-        error = {"ename": exc.ename, "evalue": exc.evalue}
-    except Exception as exc:  # timeouts, dead kernels, papermill's own errors: all end the step
-        error = {"ename": type(exc).__name__, "evalue": str(exc).strip().splitlines()[0] if str(exc) else ""}
-    try:
-        nb = nbformat.read(task["output"], as_version=4)
-        error = _failure(nb, error)
-        message = f"cell {error.get('cell', '?')}: {error['ename']}: {error['evalue']}" if error else None
-        export_html(nb, Path(task["html"]), context=task["context"] | {"failed": message})
-    except Exception as exc:
-        error = error or {"ename": type(exc).__name__, "evalue": f"no executed notebook to export ({exc})"}
+    nb, error = execute_notebook(client_notebook(nbformat.read(task["notebook"], as_version=4)), Path(task["output"]),
+                                 parameters=task["parameters"], timeout=task["timeout"], cwd=Path(task["cwd"]))
+    if nb is not None:
+        try:
+            error = _failure(nb, error)
+            message = f"cell {error.get('cell', '?')}: {error['ename']}: {error['evalue']}" if error else None
+            export_html(nb, Path(task["html"]), context=task["context"] | {"failed": message})
+        except Exception as exc:
+            error = error or {"ename": type(exc).__name__, "evalue": f"no executed notebook to export ({exc})"}
     return {"status": "failed" if error else "ok", "duration_s": round(time.perf_counter() - start, 2),
             "started": started, "finished": _now(), "error": error}
 
@@ -340,28 +378,23 @@ def _execute_all(clients: list[_Client], steps: list[StepSpec], jobs: int, timeo
     names = {s.name for s in steps}
     pending = {(c.slug, s.name): (c, s) for c in clients for s in steps}
     done: set = set()
-    kernel_folder = _kernel_folder()
-    try:
-        with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=get_context("fork"),
-                                 initializer=_init_worker, initargs=(kernel_folder,)) as pool:
-            running = {}
-            while pending or running:
-                ready = [key for key, (c, s) in pending.items()
-                         if all((c.slug, r) in done for r in s.reads if r in names)]
-                if not ready and not running:
-                    raise CxnbError(f"steps read each other in a cycle: {', '.join(sorted(k[1] for k in pending))}")
-                for key in ready:
-                    client, step = pending.pop(key)
-                    running[pool.submit(_execute, _task(client, step, timeout, parameters))] = (client, step)
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    client, step = running.pop(future)
-                    result = future.result()
-                    client.results[step.name] = result
-                    done.add((client.slug, step.name))
-                    error = result["error"]
-                    detail = f" — cell {error.get('cell', '?')}: {error['ename']}: {error['evalue']}" if error else ""
-                    progress(f"[{client.name}] {step_title(step.name)}: {result['status']} "
-                             f"({result['duration_s']:.1f} s){detail}")
-    finally:
-        shutil.rmtree(kernel_folder, ignore_errors=True)
+    with kernel_pool(jobs) as pool:
+        running = {}
+        while pending or running:
+            ready = [key for key, (c, s) in pending.items()
+                     if all((c.slug, r) in done for r in s.reads if r in names)]
+            if not ready and not running:
+                raise CxnbError(f"steps read each other in a cycle: {', '.join(sorted(k[1] for k in pending))}")
+            for key in ready:
+                client, step = pending.pop(key)
+                running[pool.submit(_execute, _task(client, step, timeout, parameters))] = (client, step)
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                client, step = running.pop(future)
+                result = future.result()
+                client.results[step.name] = result
+                done.add((client.slug, step.name))
+                error = result["error"]
+                detail = f" — cell {error.get('cell', '?')}: {error['ename']}: {error['evalue']}" if error else ""
+                progress(f"[{client.name}] {step_title(step.name)}: {result['status']} "
+                         f"({result['duration_s']:.1f} s){detail}")

@@ -10,8 +10,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import nbformat
+
 from cxnb import load_sample
 from cxnb.kpis import headline, kpi_table
+from cxnb.paths import NOTEBOOKS
+from cxnb.report import GLOSSARY_PAGE
 from cxnb.runner import discover_steps, run
 from cxnb.samples import sample_config
 
@@ -69,11 +73,12 @@ def test_front_page_is_built_from_the_artifacts(reports):
 class _Elements(HTMLParser):
     def __init__(self):
         super().__init__()
-        self.tags, self.handlers, self.text = [], [], []
+        self.tags, self.handlers, self.text, self.links = [], [], [], []
 
     def handle_starttag(self, tag, attrs):
         self.tags.append(tag)
         self.handlers += [(tag, name) for name, _ in attrs if name.lower().startswith("on")]
+        self.links += [value for name, value in attrs if tag == "a" and name == "href"]
 
     def handle_data(self, data):
         self.text.append(data)
@@ -88,7 +93,7 @@ def _parse(path: Path) -> _Elements:
 def test_customer_text_is_escaped_in_every_html_output(reports):
     out, _ = reports
     pages = list((out / "script-kiddie-ltd").rglob("*.html"))
-    assert len(pages) == 1 + len(discover_steps())
+    assert len(pages) == 2 + len(discover_steps())  # index, glossary, a page per step
     shown = ""
     for page in pages:
         parsed = _parse(page)
@@ -96,6 +101,25 @@ def test_customer_text_is_escaped_in_every_html_output(reports):
         assert "img" not in parsed.tags and parsed.handlers == [], f"{page.name} has a live event handler"
         shown += "".join(parsed.text)
     assert any(payload in shown for payload in XSS), "the attack text should be shown, as text"
+
+
+def test_the_glossary_links_of_a_report_reach_its_glossary_page(reports):
+    out, _ = reports
+    folder = out / "tallbridge-systems"
+    glossary = folder / GLOSSARY_PAGE
+    shown = "".join(_parse(glossary).text)
+    assert "NPS — Net Promoter Score" in shown and "Difference-in-differences" in shown  # docs/glossary.md headings
+    assert GLOSSARY_PAGE in _parse(folder / "index.html").links
+    linking = [p.stem for p in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+               if "](../docs/glossary.md)" in nbformat.read(p, as_version=4).cells[0].source]
+    assert linking, "no notebook links the glossary from its overview"
+    for step in linking:
+        page = folder / "steps" / f"{step}.html"
+        links = [link for link in _parse(page).links if "glossary" in link]
+        assert links, f"{page.name} lost its glossary link"
+        for link in links:
+            target = (page.parent / link.split("#")[0]).resolve()
+            assert target == glossary.resolve() and target.is_file(), f"{page.name}: {link} leads nowhere"
 
 
 def test_spreadsheet_exports_neutralise_formulas(reports):

@@ -1,0 +1,286 @@
+"""The teaching track: `cxnb course build`, `cxnb course check`, exercises kept out of client reports.
+
+Executing a notebook costs seconds, so the course is built once for the module on each sample
+company (every step notebook, instructor and student versions) and the tests read what it produced.
+"""
+
+import ast
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cxnb import ConfigError, course, load_config, refine
+from cxnb.cli import main
+from cxnb.paths import NOTEBOOKS
+from cxnb.runner import run
+from cxnb.samples import sample_config
+
+WITH_EXERCISES = {p.stem: nbformat.read(p, as_version=4) for p in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+                  if course.exercises(nbformat.read(p, as_version=4), p.name)}
+MARKERS = re.compile(r"^\s*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$")
+
+
+def _regions(source: str, begin: str, end: str) -> list[str]:
+    """The lines between ``begin`` and ``end`` marker lines."""
+    found, inside = [], False
+    for line in source.splitlines():
+        if line.strip() in (begin, end):
+            inside = line.strip() == begin
+        elif inside and line.strip():
+            found.append(line.strip())
+    return found
+
+
+def _secret_lines(nb) -> set[str]:
+    """Every solution line and hidden-test line of an instructor notebook."""
+    return {line for cell in nb.cells for line in
+            _regions(cell.source, course.BEGIN_SOLUTION, course.END_SOLUTION)
+            + _regions(cell.source, course.BEGIN_HIDDEN, course.END_HIDDEN)}
+
+
+def _by_grade_id(nb) -> dict:
+    return {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells if "nbgrader" in c.metadata}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The course, verified on the notebooks' own config (the B2C sample)."""
+    return course.build(tmp_path_factory.mktemp("course") / "course", progress=lambda _: None)
+
+
+@pytest.fixture(scope="module")
+def built_b2b(tmp_path_factory):
+    """The course verified on the B2B sample: the exercises hold for another company too."""
+    return course.build(tmp_path_factory.mktemp("course_b2b") / "course", config=sample_config("b2b"),
+                        progress=lambda _: None)
+
+
+def test_every_step_notebook_has_exercises():
+    steps = {p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")}
+    assert len(steps) == 7 and set(WITH_EXERCISES) == steps
+
+
+def test_build_writes_both_versions_a_readme_and_the_glossary(built):
+    for name, source in WITH_EXERCISES.items():
+        instructor = nbformat.read(built.folder / "instructor" / f"{name}.ipynb", as_version=4)
+        assert [c.source for c in instructor.cells] == [c.source for c in source.cells]
+        assert (built.folder / "student" / f"{name}.ipynb").exists()
+    readme = (built.folder / "README.md").read_text()
+    for name, nb in WITH_EXERCISES.items():
+        heading = next(c.source for c in nb.cells if c.source.startswith("## Exercises"))
+        minutes = re.search(r"about (\d+) minutes", heading).group(1)
+        assert f"## {nb.cells[0].source.splitlines()[0][2:]}" in readme
+        assert f"Notebook `{name}.ipynb` · about {minutes} minutes." in readme
+        assert all(f"- {e.label} {e.title}" in readme for e in course.exercises(nb))
+    assert 'pip install -e ".[lab]"' in readme and "cxnb course check" in readme
+    assert (built.folder / "docs" / "glossary.md").read_text() == course.GLOSSARY.read_text()
+
+
+@pytest.mark.parametrize("version", ["built", "built_b2b"])
+def test_instructor_notebooks_pass_every_check(version, request):
+    built = request.getfixturevalue(version)
+    for name, nb in WITH_EXERCISES.items():
+        result = built.graded[f"instructor/{name}"]
+        assert result.ok, result.summary()
+        assert result.exercises["exercise"].tolist() == [e.label for e in course.exercises(nb)]
+        assert result.exercises["score"].sum() == sum(e.points for e in course.exercises(nb))
+
+
+@pytest.mark.parametrize("version", ["built", "built_b2b"])
+def test_student_notebooks_fail_each_check_with_its_hint_and_the_rest_runs(version, request):
+    built = request.getfixturevalue(version)
+    for name, nb in WITH_EXERCISES.items():
+        result = built.graded[f"student/{name}"]
+        assert result.problems == [], f"{name}: cells outside the exercises failed: {result.problems}"
+        for exercise, row in zip(course.exercises(nb), result.exercises.itertuples()):
+            assert not row.passed and row.score == 0
+            # the check's own message first, then the task's hint from the placeholder's error
+            assert row.hint.startswith(f"Exercise {exercise.label}: ")
+            assert row.hint.endswith(f"(not answered yet; hint: {exercise.hint})")
+
+
+def test_no_solution_or_hidden_test_line_reaches_a_student_notebook(built):
+    for name, nb in WITH_EXERCISES.items():
+        secrets = _secret_lines(nb)
+        assert secrets, f"{name} has no solution lines"
+        student = nbformat.read(built.folder / "student" / f"{name}.ipynb", as_version=4)
+        shown = {line.strip() for cell in student.cells for line in cell.source.splitlines()}
+        assert not secrets & shown, f"{name}: leaked {sorted(secrets & shown)}"
+        assert not any(MARKERS.match(line) for line in shown)
+        # everything that is not a solution or hidden test is kept as it was
+        assert [c.source for c in student.cells if "nbgrader" not in c.metadata or c.cell_type == "markdown"] == \
+               [c.source for c in nb.cells if "nbgrader" not in c.metadata or c.cell_type == "markdown"]
+        for exercise in course.exercises(nb):
+            answer = _by_grade_id(student)[exercise.solution_id].source.splitlines()
+            raised = [ast.literal_eval(line.removeprefix("raise NotImplementedError(")[:-1])
+                      for line in answer if line.startswith("raise NotImplementedError(")]
+            assert raised == [f"Exercise {exercise.label} ({exercise.title}): replace this line with your code. "
+                              f"Hint: {exercise.hint}"]
+
+
+def test_check_scores_exactly_the_solved_exercise_with_the_instructors_checks(built, tmp_path, capsys):
+    name = "04_define_kpis"
+    instructor = WITH_EXERCISES[name]
+    first, second, third = course.exercises(instructor)
+    student = nbformat.read(built.folder / "student" / f"{name}.ipynb", as_version=4)
+    cells = _by_grade_id(student)
+    cells[third.solution_id].source = _by_grade_id(instructor)[third.solution_id].source  # solved
+    # a wrong answer to the second with its visible check emptied: the instructor's check still grades it
+    cells[second.solution_id].source = "gap, p_value = 0.0, 1.0"
+    cells[second.check_id].source = 'step.say("all good")'
+    path = tmp_path / "alice.ipynb"
+    nbformat.write(student, path)
+
+    assert main(["course", "check", str(path)]) == 1
+    out = capsys.readouterr().out
+    total = first.points + second.points + third.points
+    assert f"alice.ipynb: 1 of 3 exercises passed, score {third.points}/{total}" in out
+    assert f"Exercise {third.label} {third.title}: passed ({third.points}/{third.points})" in out
+    assert f"Exercise {first.label} {first.title}: FAILED (0/{first.points})" in out
+    assert (f"Exercise {second.label} {second.title}: FAILED (0/{second.points})\n"
+            f"      Exercise {second.label}: gap is 0.00;") in out
+    assert nbformat.read(path, as_version=4).cells[-1].source == student.cells[-1].source  # the file is untouched
+
+
+def _maturity_levels(sample: str):
+    """The kit's maturity table of a sample (what exercise 7.3 reads)."""
+    maturity = load_config(sample_config(sample)).maturity
+    return refine.maturity_scores(refine.load_questionnaire(maturity.questionnaire), target=maturity.target_for)
+
+
+def test_check_on_another_company_catches_a_typed_in_answer(tmp_path, capsys):
+    name = "07_refine_the_process"
+    instructor = WITH_EXERCISES[name]
+    exercise = course.exercises(instructor)[-1]  # 7.3, the pillar furthest from its target
+    assert exercise.label == "7.3"
+    b2c, b2b = _maturity_levels("b2c"), _maturity_levels("b2b")
+    furthest = b2c.sort_values("gap").iloc[-1]["name"]
+    assert furthest != b2b.sort_values("gap").iloc[-1]["name"]  # so the B2C answer is wrong for the B2B company
+    below = b2c.loc[b2c["ci_high"] < b2c["target"], "name"].tolist()
+    typed = nbformat.from_dict(instructor)  # the B2C answer typed in instead of computed
+    _by_grade_id(typed)[exercise.solution_id].source = f"furthest_pillar, clearly_below = {furthest!r}, {below!r}"
+    path = tmp_path / "typed.ipynb"
+    nbformat.write(typed, path)
+
+    own = course.check(path).exercises.set_index("exercise").loc[exercise.label]
+    assert own["passed"], own["hint"]
+    # the same notebook graded on the B2B company through the command line
+    status = main(["course", "check", "--config", str(sample_config("b2b")), str(path)])
+    shown = capsys.readouterr().out
+    assert status == 1
+    assert "Exercise 7.3 " in shown and "FAILED (0/" in shown.split("Exercise 7.3 ")[1].splitlines()[0]
+    assert f"Exercise 7.3: {furthest!r} is not the pillar with the largest gap" in shown
+
+
+def test_a_config_that_does_not_load_stops_grading_before_anything_runs(tmp_path):
+    with pytest.raises(ConfigError, match="missing.yaml: no such config file"):
+        course.check(NOTEBOOKS / "07_refine_the_process.ipynb", config=tmp_path / "missing.yaml")
+
+
+def test_check_refuses_a_notebook_without_exercises(tmp_path, capsys):
+    plain = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Step 9 — Nothing to grade")])
+    nbformat.write(plain, tmp_path / "plain.ipynb")
+    assert main(["course", "check", str(tmp_path / "plain.ipynb")]) == 2
+    assert "plain.ipynb has no '## Exercises' section: nothing to grade" in capsys.readouterr().err
+
+
+def _toy_notebook(check: str) -> nbformat.NotebookNode:
+    """A minimal step notebook with one exercise whose check is ``check``."""
+    cells = [nbformat.v4.new_markdown_cell("# Step 1 — Toy\n\n**The question:** x\n\n**Needs:** x\n\n**Produces:** x"),
+             nbformat.v4.new_code_cell("config = None\noutput_dir = None\ninteractive = False"),
+             nbformat.v4.new_code_cell('import cxnb\nstep = cxnb.setup("01_toy", config=config, output_dir=output_dir, '
+                                       'interactive=interactive)'),
+             nbformat.v4.new_markdown_cell("## Summary and next step"),
+             course.exercises_section(1, ["count"], 5),
+             *course.exercise_cells("1.1", "Count", task="Set `answer`.", hint="`len(...)`",
+                                    solution="answer = len(step.bundle.responses)", check=check)]
+    cells[1].metadata["tags"] = ["parameters"]
+    return nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "cxnb", "display_name": "cxnb",
+                                                                          "language": "python"}})
+
+
+def test_build_refuses_an_exercise_whose_check_passes_unsolved(tmp_path, capsys):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    nbformat.write(_toy_notebook('assert len(step.bundle.responses) > 0, "Exercise 1.1: no responses"'),
+                   folder / "01_toy.ipynb")
+    out = tmp_path / "course"
+    assert main(["course", "build", "--out", str(out), "--notebooks", str(folder), "--jobs", "2"]) == 1
+    refused = capsys.readouterr().err
+    assert refused.startswith("FAILED the course does not verify, nothing was written:")
+    assert "student/01_toy.ipynb: exercise 1.1's check passes before it is solved" in refused
+    assert "instructor/01_toy.ipynb" not in refused  # the instructor version runs cleanly
+    assert not out.exists()
+
+
+def test_layout_problems_name_the_cells():
+    nb = _toy_notebook('assert answer > 0, "Exercise 1.1: count them"')
+    del nb.cells[-1]  # the check cell
+    nb.cells[-2].metadata["tags"] = []
+    with pytest.raises(course.CourseError) as broken:
+        course.exercises(nb, "01_toy.ipynb")
+    message = str(broken.value)
+    assert "01_toy.ipynb: exercises break the layout" in message
+    assert "the 2 cells after '## Exercises' are not task, solution, check triples" in message
+    assert "in '## Exercises' but not tagged 'exercise': cell(s) 6" in message
+
+    unmarked = _toy_notebook('assert answer > 0, "Exercise 1.1: count them"')
+    unmarked.cells[-2].source = "answer = len(step.bundle.responses)"
+    with pytest.raises(course.CourseError, match="exercise 1.1's solution has no '### BEGIN SOLUTION'"):
+        course.student_version(unmarked, "01_toy.ipynb")
+
+
+def test_a_client_run_report_has_no_exercise_text(tmp_path):
+    name = "04_define_kpis"
+    texts = [f"Exercise {e.label}" for e in course.exercises(WITH_EXERCISES[name])] + [
+        "Learning objectives", "BEGIN SOLUTION", "weakest_channel"]
+    assert all(any(t in c.source for c in WITH_EXERCISES[name].cells) for t in texts)  # the notebook has them
+    result = run([sample_config("b2c")], steps=[4], out=tmp_path / "reports", progress=lambda _: None)
+    assert result.ok
+    report = tmp_path / "reports" / "brewline-coffee"
+    html = (report / "steps" / f"{name}.html").read_text()
+    executed = (report / "notebooks" / f"{name}.ipynb").read_text()
+    assert "Where we stand" in html  # the step itself is in the report
+    for text in texts:
+        assert text not in html and text not in executed, text
+
+
+@pytest.mark.skipif(importlib.util.find_spec("nbgrader") is None,
+                    reason="nbgrader is not installed (it is not a dependency: it pulls in jupyter_server); "
+                           "pip install nbgrader to run this test")
+def test_nbgrader_generate_assignment_takes_the_instructor_notebooks(tmp_path):
+    source = tmp_path / "source" / "cx"
+    source.mkdir(parents=True)
+    for name, nb in WITH_EXERCISES.items():
+        nbformat.write(nb, source / f"{name}.ipynb")
+    # nbgrader runs the `alembic` command of its environment, found on PATH
+    env = os.environ | {"PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    done = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "cx", "--force",
+                           f"--CourseDirectory.root={tmp_path}"], cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for name, nb in WITH_EXERCISES.items():
+        released = nbformat.read(tmp_path / "release" / "cx" / f"{name}.ipynb", as_version=4)
+        shown = {line.strip() for cell in released.cells for line in cell.source.splitlines()}
+        assert not _secret_lines(nb) & shown, f"{name}: nbgrader released a solution or hidden test"
+        cells = _by_grade_id(released)
+        for exercise in course.exercises(nb):
+            assert "raise NotImplementedError()" in cells[exercise.solution_id].source  # nbgrader's own stub
+            assert cells[exercise.check_id].metadata["nbgrader"]["points"] == exercise.points
+
+
+def test_glossary_defines_the_terms_the_notebooks_use():
+    terms = {line[3:].strip() for line in course.GLOSSARY.read_text().splitlines() if line.startswith("## ")}
+    for term in ("NPS — Net Promoter Score", "CSAT — Customer satisfaction", "CES — Customer Effort Score",
+                 "CLV — Customer lifetime value", "Churn and retention", "Persona", "Touchpoint", "Journey stage",
+                 "Pain point", "Driver", "Theme", "Importance–performance", "Difference-in-differences", "Maturity",
+                 "Silhouette and stability", "Channel switching", "Cost to serve", "Odds ratio",
+                 "Parallel trends and placebo check"):
+        assert term in terms, term
+    assert sorted(terms, key=str.lower) == list(dict.fromkeys(
+        line[3:].strip() for line in course.GLOSSARY.read_text().splitlines() if line.startswith("## ")))
