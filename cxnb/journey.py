@@ -645,9 +645,10 @@ def stage_mentions(theme_rows: pd.DataFrame, design, taxonomy=None) -> pd.DataFr
 def emotion_curve(responses, stages, *, mentions: pd.DataFrame | None = None, min_base: int = 30,
                   confidence: float = 0.95) -> pd.DataFrame:
     """Emotion at each designed stage, in journey order: the NPS of the survey answers given
-    there (``responses.stage``) with its interval and, with ``mentions`` from
-    :func:`stage_mentions`, the mean sentiment of the texts' theme mentions mapped to the stage
-    with its t interval. A stage without answers is listed with ``n = 0`` and flagged.
+    there (``responses.stage``; ``responses`` None when there are none) with its interval
+    and, with ``mentions`` from :func:`stage_mentions`, the mean sentiment of the texts' theme
+    mentions mapped to the stage with its t interval. A stage without answers is listed with
+    ``n = 0`` and flagged.
 
     Returns ``stage, n, value, ci_low, ci_high, flag, promoters, passives, detractors,
     mentions, negative_mentions, sentiment, sentiment_low, sentiment_high``.
@@ -655,8 +656,9 @@ def emotion_curve(responses, stages, *, mentions: pd.DataFrame | None = None, mi
     from cxnb import metrics
 
     order = list(_stage_index(stages))
-    frame = native(responses)
-    require(frame, ["stage", "nps"], "emotion_curve")
+    if responses is None:  # no survey answers: texts are the only evidence
+        responses = pd.DataFrame({"stage": pd.Series(dtype="str"), "nps": pd.Series(dtype="Int64")})
+    require(native(responses), ["stage", "nps"], "emotion_curve")
     by_stage = metrics.nps(responses, by="stage", min_base=min_base, confidence=confidence).set_index("stage")
     curve = by_stage.reindex(order)
     counts = ["n", "promoters", "passives", "detractors"]

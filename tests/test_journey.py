@@ -341,6 +341,8 @@ def test_text_mentions_are_emotion_evidence_for_their_stages():
     assert pain.loc["buy", "negative"] == pytest.approx(400 / 7)
     assert pain.loc["use", "negative"] == pytest.approx(100 * 5 / 9)  # no evidence: pooled 5 negative of 9
     assert pain.loc["buy", "evidence"].endswith("57% negative among its 4 answers and 3 text mentions")
+    texts_only = emotion_curve(None, design.stage_ids, mentions=mentions, min_base=1).set_index("stage")
+    assert texts_only["n"].tolist() == [0, 0, 0] and texts_only.loc["buy", "negative_mentions"] == 2
 
 
 def test_a_stage_naming_an_unknown_theme_is_a_config_error():
