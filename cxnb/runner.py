@@ -348,7 +348,8 @@ def run(configs, *, steps: list[int] | None = None, out: Path = REPORTS, jobs: i
         raise CxnbError(f"several configs share the report folder {', '.join(repeated)}; give the clients distinct names")
     for client in clients:
         if client.problem is None:
-            client.staging = out / ".staging" / f"{client.slug}-{_stamp()}"
+            # absolute: the notebooks run with the staging folder as their working directory
+            client.staging = (out / ".staging" / f"{client.slug}-{_stamp()}").resolve()
             for sub in ("notebooks", "steps", "artifacts"):
                 (client.staging / sub).mkdir(parents=True)
             save_snapshot(client.bundle, client.staging / "artifacts")

@@ -129,3 +129,15 @@ def test_history_keeps_the_last_three_good_reports(tmp_path):
         assert run([B2B], out=out, notebooks=folder, progress=lambda _: None).ok
     assert (out / "tallbridge-systems" / "index.html").exists()
     assert len(list((out / ".history" / "tallbridge-systems").iterdir())) == 3  # KEEP; the oldest went
+
+
+def test_a_relative_reports_folder_keeps_the_artifacts_in_the_report(tmp_path, monkeypatch):
+    # `make report` passes `--out reports`; the notebooks run inside the staging folder, so the
+    # artifact folder handed to them must not be relative to where `cxnb` was started
+    monkeypatch.chdir(tmp_path)
+    result = run([B2B], steps=[5], out=Path("reports"), jobs=1, progress=lambda _: None)
+    assert result.ok
+    folder = tmp_path / "reports" / "tallbridge-systems"
+    assert (folder / "artifacts" / "05_collect_customer_data" / "facts.json").exists()
+    assert (folder / "artifacts" / "05_collect_customer_data" / "audit.parquet").exists()
+    assert not (folder / "reports").exists()
