@@ -34,7 +34,6 @@ GLOSSARY = DOCS / "glossary.md"  # the CX terms; each notebook's overview links 
 GLOSSARY_PAGE = "glossary.html"  # the glossary in a report, beside index.html
 _GLOSSARY_LINK = re.compile(r"\]\(\.\./docs/glossary\.md(?=[#)])")  # as a notebook links it
 HIDDEN_TAGS = {"parameters", "injected-parameters", "exercise", "solution"}
-_FINDINGS = 10  # top findings on the front page
 _HEADING = re.compile(r"^##\s+(.+?)\s*$", re.M)
 _ACTIVE_SVG = re.compile(r"<script|<foreignObject|\son\w+\s*=|javascript:", re.I)
 
@@ -89,25 +88,31 @@ def write_manifest(manifest: dict, folder: Path) -> Path:
     return path
 
 
-def _facts(artifacts: Path) -> list[dict]:
-    """Every step's ``facts.json``, in step order."""
-    return [json.loads(path.read_text(encoding="utf-8")) for path in sorted(artifacts.glob("*/facts.json"))]
+def _facts(artifacts: Path) -> dict[str, dict]:
+    """Every step's ``facts.json`` by step name, in step order."""
+    return {path.parent.name: json.loads(path.read_text(encoding="utf-8"))
+            for path in sorted(artifacts.glob("*/facts.json"))}
 
 
 def write_index(folder: Path, manifest: dict) -> Path:
     """``index.html`` of a client's report, built from the manifest and the steps' facts, and the
-    ``glossary.html`` page it and the step pages link to."""
+    ``glossary.html`` page it and the step pages link to.
+
+    The front page shows the headline KPIs, then every step's findings under the step's title (in
+    the method's order, so step 6's ranked insights and step 7's prioritised actions are never
+    crowded out by earlier steps), then the steps' run status."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True))
     glossary = env.get_template("glossary.html.j2").render(client=manifest["client"],
                                                            body=markdown2html(GLOSSARY.read_text(encoding="utf-8")))
     (folder / GLOSSARY_PAGE).write_text(glossary, encoding="utf-8")
     facts = _facts(folder / "artifacts")
+    steps = [{**s, "title": step_title(s["step"]), "findings": facts.get(s["step"], {}).get("findings", [])}
+             for s in manifest["steps"]]
     page = env.get_template("page.html.j2").render(
         client=manifest["client"], cycle=manifest.get("cycle") or "–", period=manifest.get("period") or "–",
         run_date=manifest["started"][:16].replace("T", " "), status=manifest["status"],
-        headline=[row for f in facts for row in f.get("headline", [])],
-        findings=[line for f in facts for line in f.get("findings", [])][:_FINDINGS],
-        steps=[{**s, "title": step_title(s["step"])} for s in manifest["steps"]], glossary=GLOSSARY_PAGE)
+        headline=[row for f in facts.values() for row in f.get("headline", [])],
+        steps=steps, glossary=GLOSSARY_PAGE)
     path = folder / "index.html"
     path.write_text(page, encoding="utf-8")
     return path

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import nbformat
+from markupsafe import escape
 
 from cxnb import load_sample
 from cxnb.kpis import headline, kpi_table
@@ -68,6 +69,25 @@ def test_front_page_is_built_from_the_artifacts(reports):
     assert f"<td class=\"num\">{nps['value']}</td>" in page and nps["interval"] in page
     saved = pd.read_parquet(out / "brewline-coffee" / "artifacts" / "04_define_kpis" / "kpi_table.parquet")
     assert saved.set_index("kpi").loc["nps", "n"] == int(nps["n"].replace(",", ""))
+
+
+def test_front_page_lists_every_steps_findings_under_the_step(reports):
+    """Each step's findings (its facts.json) stand on the front page under a link to the step's
+    page, in the method's order — step 6's ranked insights and step 7's actions included, which
+    a cap over all steps' findings used to cut off."""
+    out, _ = reports
+    folder = out / "brewline-coffee"
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    steps = [s.name for s in discover_steps()]
+    positions = []
+    for step in steps:
+        findings = json.loads((folder / "artifacts" / step / "facts.json").read_text(encoding="utf-8"))["findings"]
+        assert findings, f"{step} recorded no findings"
+        heading = page.index(f'<h3><a href="steps/{step}.html">')
+        for finding in findings:
+            assert page.index(f"<li>{escape(finding)}</li>", heading) > heading, finding
+        positions.append(heading)
+    assert positions == sorted(positions), "the steps' findings follow the method's order"
 
 
 class _Elements(HTMLParser):
