@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from cxnb import journey, kpis, load_bundle, load_sample, refine, sample_config, sample_truth, stats
+from cxnb import journey, kpis, load_sample, refine, sample_config, sample_truth, stats
 from cxnb.config import Backlog, Change
 from cxnb.errors import ConfigError, CxnbError, SourceError
 from cxnb.runner import run
@@ -253,28 +253,6 @@ def test_same_data_twice_gives_no_significant_change(tmp_path, b2c):
     assert sentences[2] == f"0 of {measured} KPIs changed significantly (Holm-adjusted)."
 
 
-def test_a_planted_nps_shift_is_the_one_significant_change(tmp_path, b2c):
-    # copy the B2C sample and turn a seeded 12% of the non-promoters into promoters (NPS 10)
-    folder = tmp_path / "modified"
-    shutil.copytree(sample_config("b2c").parent, folder)
-    responses = pd.read_csv(folder / "responses.csv", dtype=str, keep_default_na=False)
-    nps = pd.to_numeric(responses["nps"])
-    rng = np.random.default_rng(8)
-    lifted = (nps < 9) & (rng.random(len(nps)) < 0.12)
-    responses.loc[lifted, "nps"] = "10"
-    responses.to_csv(folder / "responses.csv", index=False)
-    modified = load_bundle(folder / "client.yaml")
-
-    before, after = _report(tmp_path / "before", b2c), _report(tmp_path / "after", modified)
-    table = refine.kpi_changes(after.tables["kpi_table"], before.tables["kpi_table"]).set_index("kpi")
-    assert table.index[table["significant"]].tolist() == ["nps"]
-    assert table.loc["nps", "verdict"] == "better"
-    # hand count: each lifted answer adds a promoter, and also removes a detractor when it was one (0-6)
-    expected = 100 * (lifted.sum() + (lifted & (nps <= 6)).sum()) / modified.responses["nps"].notna().sum()
-    assert table.loc["nps", "delta"] == pytest.approx(expected, abs=1e-9)
-    assert table.loc["nps", "ci_low"] > 0
-
-
 def test_kpi_changes_hand_computed_z_test_with_holm():
     now = pd.DataFrame({"kpi": ["nps", "churn"], "name": ["NPS", "Churn"], "unit": ["points", "%"],
                         "direction": ["higher", "lower"], "n": [500, 500], "value": [20.0, 30.0],
@@ -312,33 +290,61 @@ def test_no_previous_cycle_is_said_visibly():
     assert refine.cycle_findings({}, None)[0].startswith("No previous cycle: `previous_report` is null")
 
 
-def test_running_twice_the_second_run_pointing_at_the_first(tmp_path):
-    # `cxnb run` of steps 4 and 7, then again with previous_report naming the first run's report
-    out = tmp_path / "reports"
+@pytest.fixture(scope="module")
+def first_cycle(tmp_path_factory):
+    """`cxnb run` of steps 4 and 7 on the B2C sample: the report a next cycle points at."""
+    out = tmp_path_factory.mktemp("first") / "reports"
     assert run([sample_config("b2c")], steps=[4, 7], out=out, progress=lambda _: None).ok
-    previous = shutil.copytree(out / "brewline-coffee", tmp_path / "last-cycle")
-    first_page = (previous / "steps" / "07_refine_the_process.html").read_text(encoding="utf-8")
-    assert "No previous cycle: <code>previous_report</code> is null in the client config" in first_page
-    sample = sample_config("b2c").parent
-    config = yaml.safe_load(sample_config("b2c").read_text(encoding="utf-8"))
-    for source in config["sources"].values():
-        source["path"] = str(sample / source["path"])
-    config["maturity"]["questionnaire"] = str(sample / config["maturity"]["questionnaire"])
-    config["previous_report"] = str(previous)
-    second = tmp_path / "next" / "client.yaml"
-    second.parent.mkdir()
-    second.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    assert run([second], steps=[4, 7], out=out, progress=lambda _: None).ok
+    return shutil.copytree(out / "brewline-coffee", tmp_path_factory.mktemp("last") / "last-cycle")
 
+
+def _next_cycle(folder, previous, out):
+    """Run steps 4 and 7 of the client in ``folder`` with previous_report naming ``previous``; its report."""
+    config = yaml.safe_load((folder / "client.yaml").read_text(encoding="utf-8"))
+    config["previous_report"] = str(previous)
+    (folder / "client.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    assert run([folder / "client.yaml"], steps=[4, 7], out=out, progress=lambda _: None).ok
     report = out / "brewline-coffee"
     moves = pd.read_parquet(report / "artifacts" / "07_refine_the_process" / "kpi_changes.parquet")
     measured = pd.read_parquet(report / "artifacts" / "04_define_kpis" / "kpi_table.parquet")
+    return moves, measured, (report / "steps" / "07_refine_the_process.html").read_text(encoding="utf-8")
+
+
+def test_running_twice_the_second_run_pointing_at_the_first(tmp_path, first_cycle):
+    # `cxnb run` of steps 4 and 7, then again on the same data with previous_report naming the first report
+    first_page = (first_cycle / "steps" / "07_refine_the_process.html").read_text(encoding="utf-8")
+    assert "No previous cycle: <code>previous_report</code> is null in the client config" in first_page
+    moves, measured, page = _next_cycle(shutil.copytree(sample_config("b2c").parent, tmp_path / "same"),
+                                        first_cycle, tmp_path / "reports")
     assert len(moves) == len(measured) and not moves["significant"].any()
-    page = (report / "steps" / "07_refine_the_process.html").read_text(encoding="utf-8")
     assert f"0 of {int((measured['n'] > 0).sum())} KPIs changed significantly" in page
     # steps 3 and 6 did not run: the page says what it could not compare or draw on
     assert "Not compared (a cycle lacks the artifact): insights, pain_points." in page
     assert "not drawn on (the step did not run or saved nothing): insights (step 06), pain_points (step 03)" in page
+
+
+def test_a_modified_dataset_yields_the_planted_change_as_the_only_significant_one(tmp_path, first_cycle):
+    # copy the B2C sample and turn a seeded 12% of the non-promoters into promoters (NPS 10)
+    folder = shutil.copytree(sample_config("b2c").parent, tmp_path / "modified")
+    responses = pd.read_csv(folder / "responses.csv", dtype=str, keep_default_na=False)
+    nps = pd.to_numeric(responses["nps"])
+    lifted = (nps < 9) & (np.random.default_rng(8).random(len(nps)) < 0.12)
+    responses.loc[lifted, "nps"] = "10"
+    responses.to_csv(folder / "responses.csv", index=False)
+
+    moves, measured, page = _next_cycle(folder, first_cycle, tmp_path / "reports")
+    table = moves.set_index("kpi")
+    assert table.index[table["significant"]].tolist() == ["nps"]
+    assert table.loc["nps", "verdict"] == "better" and table.loc["nps", "ci_low"] > 0
+    # hand count: each lifted answer adds a promoter, and also removes a detractor when it was one (0-6);
+    # the base is the NPS answers step 4 measured (the same in both cycles)
+    base = measured.set_index("kpi").loc["nps", "n"]
+    expected = 100 * (lifted.sum() + (lifted & (nps <= 6)).sum()) / base
+    assert table.loc["nps", "delta"] == pytest.approx(expected, abs=1e-9)
+    nps_row = table.loc["nps"]
+    compared = int((table["verdict"] != "not comparable").sum())
+    assert (f"1 of {compared} KPIs changed significantly (Holm-adjusted): {nps_row['name']} better by "
+            f"{nps_row['delta']:+.1f} {nps_row['unit']}") in page
 
 
 def test_without_changes_questionnaire_or_earlier_steps_each_section_says_it_skips(tmp_path):
