@@ -180,8 +180,9 @@ def _clustered_se(cells: pd.DataFrame, parts: pd.DataFrame, kpi: str, weights: d
     cell = pd.MultiIndex.from_frame(parts[[_ARM, _PHASE]])
     w = cell.map(lambda c: weights.get(c, 0.0)).to_numpy(float)
     mean, n = value["value"].reindex(cell).to_numpy(float), value["n"].reindex(cell).to_numpy(float)
-    mine = (w != 0) & (parts["n"].to_numpy() > 0)
-    psi = w[mine] * (_points(parts, kpi).to_numpy(float)[mine] - parts["n"].to_numpy(float)[mine] * mean[mine]) / n[mine]
+    answers, total = parts["n"].to_numpy(float), _points(parts, kpi).to_numpy(float)
+    mine = (w != 0) & (answers > 0)
+    psi = w[mine] * (total[mine] - answers[mine] * mean[mine]) / n[mine]
     per_cluster = pd.Series(psi).groupby(parts[_CLUSTER].to_numpy()[mine]).sum().to_numpy()
     g = len(per_cluster)
     return math.sqrt(g / (g - 1) * float(np.sum(per_cluster**2))) if g > 1 else math.nan
