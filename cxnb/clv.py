@@ -894,7 +894,7 @@ def clv_kpi(transactions, *, customers: pd.DataFrame | None = None, by: str | No
 
 
 def findings(fit: ClvFit, by_nps: pd.DataFrame | None = None, difference: stats.BootstrapInterval | None = None,
-             *, currency: str = "") -> list[str]:
+             *, currency: str = "", confidence: float = 0.95) -> list[str]:
     """Sentences about a CLV fit, built from its numbers: the mean CLV and its spread, the
     share of customers likely still active, and (given) CLV by NPS group and the promoter −
     detractor difference."""
@@ -914,7 +914,8 @@ def findings(fit: ClvFit, by_nps: pd.DataFrame | None = None, difference: stats.
         verdict = "the interval excludes 0" if difference.ci_low > 0 or difference.ci_high < 0 \
             else "the interval includes 0, so the data do not tell the groups apart"
         sentences.append(f"Promoters' mean CLV minus detractors': {money(difference.estimate)} "
-                         f"(95% interval {money(difference.ci_low)} to {money(difference.ci_high)}); {verdict}.")
+                         f"({confidence:.0%} interval {money(difference.ci_low)} to {money(difference.ci_high)}); "
+                         f"{verdict}.")
     if fit.purchases.note:
         sentences.append(f"Note: {fit.purchases.note}.")
     return sentences
@@ -953,13 +954,14 @@ class ClvAnalysis:
         return self.fit.customers if self.fit else pd.DataFrame(columns=["customer_id", "clv"])
 
 
-def analyse(bundle, *, horizon_months: int = 12, discount_rate: float = 0.10, n_boot: int = 2000) -> ClvAnalysis:
+def analyse(bundle, *, horizon_months: int = 12, discount_rate: float = 0.10, n_boot: int = 2000,
+            confidence: float = 0.95) -> ClvAnalysis:
     """Fit both models on a client's transactions and compare CLV across NPS groups.
 
     Never raises for data that cannot support the models: a client without transactions, or
     with too few, gets ``ok = False`` and the reason in ``problem`` (and as the only finding),
-    so a notebook can say it instead of failing. Bootstrap intervals are seeded from the
-    client config's ``seed``.
+    so a notebook can say it instead of failing. Bootstrap intervals (at ``confidence``) are
+    seeded from the client config's ``seed``.
 
     Examples
     --------
@@ -982,9 +984,10 @@ def analyse(bundle, *, horizon_months: int = 12, discount_rate: float = 0.10, n_
     if responses is not None and {"customer_id", "nps"} <= set(responses.columns):
         groups = nps_groups(responses)
         by_nps = clv_by_group(fit.customers, groups, by="nps_group", min_base=bundle.config.min_base,
-                              n_boot=n_boot, seed=seed)
+                              confidence=confidence, n_boot=n_boot, seed=seed)
         if {"promoter", "detractor"} <= set(by_nps["nps_group"].astype(str)):
             difference = clv_difference(fit.customers, groups, by="nps_group", first="promoter", second="detractor",
-                                        n_boot=n_boot, seed=seed)
-    return ClvAnalysis(fit, "", by_nps, difference, findings(fit, by_nps, difference))
+                                        confidence=confidence, n_boot=n_boot, seed=seed)
+    return ClvAnalysis(fit, "", by_nps, difference,
+                       findings(fit, by_nps, difference, currency=bundle.config.currency, confidence=confidence))
 

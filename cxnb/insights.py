@@ -2,7 +2,8 @@
 
 :func:`compute` runs every analysis of the step once on a client's bundle — text analysis
 (sentiment, taxonomy themes, discovered themes, theme impact), key drivers and the
-importance–performance grid, churn drivers and the CX-to-revenue link — and :func:`rank` turns
+importance–performance grid, churn drivers and the CX-to-revenue link (spend, retention and
+predicted CLV by NPS group) — and :func:`rank` turns
 the results into one table of findings, each with its effect, interval, base and evidence.
 Step 7's action backlog and the report's index read that table (artifact ``insights``).
 
@@ -19,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from cxnb import drivers, stats, text
+from cxnb import clv, drivers, stats, text
 from cxnb.errors import CxnbError
 
 __all__ = ["KINDS", "COLUMNS", "Insights", "compute", "rank", "headlines", "insights"]
@@ -44,6 +45,7 @@ class Insights(NamedTuple):
     churn_features: pd.DataFrame | None
     churn: pd.DataFrame | None
     loyalty: pd.DataFrame | None
+    clv: clv.ClvAnalysis
     skipped: dict[str, str]
     confidence: float
 
@@ -104,9 +106,10 @@ def compute(bundle, *, n_boot: int = 200, processes: int | None = None, confiden
         survey comments against NPS and reviews against stars, taxonomy and discovered themes,
         with ``source`` and ``origin`` columns), ``importance`` (Shapley, NPS on the
         ``rating_*`` drivers), ``grid`` (importance–performance), ``churn_features``, ``churn``
-        (odds ratios), ``loyalty`` (spend and retention by NPS group) and ``skipped``
-        (section → why it was not computed), and the ``confidence`` of every interval. A missing
-        section is None.
+        (odds ratios), ``loyalty`` (spend and retention by NPS group), ``clv``
+        (:func:`cxnb.clv.analyse`: predicted CLV by NPS group; ``clv.ok`` False when the models
+        cannot be fitted) and ``skipped`` (section → why it was not computed), and the
+        ``confidence`` of every interval. A missing section is None.
     """
     config, skipped = bundle.config, {}
     seed = config.seed
@@ -147,8 +150,13 @@ def compute(bundle, *, n_boot: int = 200, processes: int | None = None, confiden
                                             confidence=confidence, seed=seed)
         else:
             skipped["revenue"] = "spend by NPS group needs responses with nps and transactions with amount"
-    return Insights(texts, analysis, summary, discovery, impact, importance, grid, features, churn, loyalty, skipped,
-                    confidence)
+    value = clv.analyse(bundle, confidence=confidence)
+    if not value.ok:
+        skipped["clv"] = value.problem
+    elif value.difference is None:
+        skipped["clv"] = "CLV by NPS group needs survey answers with customer_id and nps from promoters and detractors"
+    return Insights(texts, analysis, summary, discovery, impact, importance, grid, features, churn, loyalty, value,
+                    skipped, confidence)
 
 
 def _z(confidence: float) -> float:
@@ -308,6 +316,21 @@ def _revenue_rows(parts: Insights, z: float, currency: str) -> list[dict]:
     ]
 
 
+def _clv_rows(parts: Insights, currency: str) -> list[dict]:
+    value, level = parts.clv, f"{parts.confidence:.0%}"
+    if value.difference is None:
+        return []
+    by, d = value.by_nps.set_index("nps_group"), value.difference
+    pro, det = by.loc["promoter"], by.loc["detractor"]
+    return [_row("revenue", "CLV: promoters vs detractors",
+                 f"Promoters' predicted {value.fit.horizon_months}-month CLV is {currency}{pro['value']:,.2f} against "
+                 f"{currency}{det['value']:,.2f} for detractors ({d.estimate:+,.2f}, {level} interval "
+                 f"{d.ci_low:+,.2f} to {d.ci_high:+,.2f}; {d.n:,} customers).",
+                 d.estimate, d.ci_low, d.ci_high, d.n,
+                 "BG/NBD + Gamma-Gamma maximum likelihood (cxnb.clv), discounted; latest NPS answer per customer; "
+                 "bootstrap over customers within each group")]
+
+
 def _sentiment_rows(parts: Insights) -> list[dict]:
     level = f"{parts.confidence:.0%}"
     summary = parts.summary
@@ -346,12 +369,13 @@ def rank(parts: Insights, *, after_days: int, currency: str = "") -> pd.DataFram
     DataFrame
         ``kind, subject, finding`` (a sentence built from the numbers), ``effect, ci_low,
         ci_high`` (on the scale the sentence names: % of explained variance, NPS points or
-        stars, % change in the odds of churning, money a year, retention points, sentiment),
+        stars, % change in the odds of churning, money a year, retention points, money of
+        predicted CLV, sentiment),
         ``n`` (base) and ``evidence`` (the method).
     """
     z = _z(parts.confidence)
     rows = (_driver_rows(parts) + _theme_rows(parts) + _new_theme_rows(parts) + _churn_rows(parts, after_days)
-            + _revenue_rows(parts, z, currency) + _sentiment_rows(parts))
+            + _revenue_rows(parts, z, currency) + _clv_rows(parts, currency) + _sentiment_rows(parts))
     table = pd.DataFrame(rows, columns=COLUMNS)
     if table.empty:
         return table

@@ -9,9 +9,11 @@ Four analyses, each DataFrame-first and returning a tidy frame:
   (treated after − treated before) − (control after − control before). The DiD holds only if
   both groups would have moved alike without the change; :func:`event_study` shows the monthly
   treated − control gap and :func:`pre_trend` tests the slope of that gap before the change.
-  KPIs: NPS (intervals of :func:`cxnb.stats.nps_summary`, Rocks 2016), CSAT top-2-box and the
-  low-effort share (Wilson, Newcombe). Responses are treated as independent draws, so the four
-  cells' variances add up; repeated answers of one customer make the intervals slightly narrow.
+  KPIs: NPS, CSAT top-2-box and the low-effort share, each a mean of per-answer points
+  (NPS: +100 promoter, −100 detractor; shares: 100 or 0). A customer answers several times,
+  before and after the change, so the answers are not independent draws: the intervals of the
+  DiD and of each group's before/after change use a variance clustered on ``customer_id``
+  (see :func:`impact`).
 * **Cycle over cycle** (:func:`read_cycle`, :func:`kpi_changes`, :func:`pain_point_changes`,
   :func:`insight_changes`): the previous cycle's report folder (config ``previous_report``) is
   read back — its KPI table (step 4), pain points (step 3) and insights (step 6) — and compared
@@ -82,7 +84,7 @@ __all__ = [
 
 IMPACT_KPIS = {"nps": "NPS", "csat": "CSAT top-2-box %", "ces_low_effort": "low-effort share %"}
 _HITS = {"csat": "satisfied", "ces_low_effort": "low_effort"}
-_ARM, _PHASE = "_arm", "_phase"
+_ARM, _PHASE, _CLUSTER = "_arm", "_phase", "_cluster"
 
 
 def _z(confidence: float) -> float:
@@ -116,7 +118,8 @@ def _groups(responses: pd.DataFrame, customers: pd.DataFrame | None, change: Cha
 
 
 def _marked(responses: pd.DataFrame, customers: pd.DataFrame | None, change: Change, timezone: str) -> pd.DataFrame:
-    """Responses of the treated and control groups with their arm and phase (before/after the date)."""
+    """Responses of the treated and control groups with their arm, phase (before/after the date)
+    and cluster (the customer who answered; an answer without a customer is a cluster of its own)."""
     what = f"change {change.name!r}"
     if "submitted_at" not in responses.columns:
         raise CxnbError(f"{what}: the responses table has no submitted_at column to split before and after")
@@ -133,6 +136,9 @@ def _marked(responses: pd.DataFrame, customers: pd.DataFrame | None, change: Cha
     marked = responses.loc[in_study].copy()
     marked[_ARM] = np.where(treated.fillna(False).to_numpy()[in_study], "treated", "control")
     marked[_PHASE] = np.where(marked["submitted_at"] >= start, "after", "before")
+    codes = (pd.factorize(marked["customer_id"])[0] if "customer_id" in marked.columns
+             else np.full(len(marked), -1))
+    marked[_CLUSTER] = np.where(codes >= 0, codes, codes.max(initial=-1) + 1 + np.arange(len(marked)))
     return marked
 
 
@@ -154,17 +160,32 @@ def _cell(cells: pd.DataFrame, arm: str, phase: str) -> pd.Series:
     return rows.iloc[0] if len(rows) else pd.Series({"n": 0})
 
 
-def _difference(after: pd.Series, before: pd.Series, kpi: str, confidence: float) -> tuple[float, float, float]:
-    """after − before of one group with its interval (NPS: Wald on the difference; proportions: Newcombe)."""
-    if after["n"] == 0 or before["n"] == 0:
-        return math.nan, math.nan, math.nan
+def _points(frame: pd.DataFrame, kpi: str) -> pd.Series:
+    """The sum of the per-answer points behind a metrics frame's ``value`` (value = sum / n)."""
     if kpi == "nps":
-        d = stats.nps_difference(*[(r["detractors"], r["passives"], r["promoters"]) for r in (after, before)],
-                                 confidence=confidence)
-    else:
-        hits = _HITS[kpi]
-        d = stats.two_proportion_test(after[hits], after["n"], before[hits], before["n"], confidence=confidence)
-    return 100 * d.difference, 100 * d.ci_low, 100 * d.ci_high
+        return 100 * (frame["promoters"] - frame["detractors"])
+    return 100 * frame[_HITS[kpi]]
+
+
+def _clustered_se(cells: pd.DataFrame, parts: pd.DataFrame, kpi: str, weights: dict) -> float:
+    """Cluster-robust standard error of a contrast Σ w_c · value_c of cell means.
+
+    ``cells`` holds one row per cell (``_ARM``, ``_PHASE``, ``n``, ``value``), ``parts`` the same
+    KPI per cell and cluster (``_CLUSTER``), ``weights`` maps (arm, phase) to w_c. Each answer i
+    of cell c adds w_c (y_i − value_c) / n_c to the contrast; summed per cluster g into Ψ_g,
+    Var = G / (G − 1) · Σ_g Ψ_g² over the G clusters (Liang & Zeger 1986; the CR1 factor). With
+    every answer its own cluster this is the sum of the cells' Wald variances times G / (G − 1).
+    """
+    value = cells.set_index([_ARM, _PHASE])
+    cell = pd.MultiIndex.from_frame(parts[[_ARM, _PHASE]])
+    w = cell.map(lambda c: weights.get(c, 0.0)).to_numpy(float)
+    mean, n = value["value"].reindex(cell).to_numpy(float), value["n"].reindex(cell).to_numpy(float)
+    answers, total = parts["n"].to_numpy(float), _points(parts, kpi).to_numpy(float)
+    mine = (w != 0) & (answers > 0)
+    psi = w[mine] * (total[mine] - answers[mine] * mean[mine]) / n[mine]
+    per_cluster = pd.Series(psi).groupby(parts[_CLUSTER].to_numpy()[mine]).sum().to_numpy()
+    g = len(per_cluster)
+    return math.sqrt(g / (g - 1) * float(np.sum(per_cluster**2))) if g > 1 else math.nan
 
 
 def impact(responses: pd.DataFrame, change: Change, *, customers: pd.DataFrame | None = None,
@@ -196,9 +217,21 @@ def impact(responses: pd.DataFrame, change: Change, *, customers: pd.DataFrame |
         treated_after, control_before, control_after`` (KPI values in points, with the cells'
         bases ``n_treated_before`` … ``n_control_after``), ``treated_change, treated_low,
         treated_high`` (the treated group's after − before with its interval), ``control_change,
-        control_low, control_high``, ``did, ci_low, ci_high, p_value`` (difference in differences,
-        Wald interval from the four cells' variances) and ``flag`` (``insufficient_base`` when a
-        cell has fewer than ``min_base`` answers, ``empty cell`` when one has none).
+        control_low, control_high``, ``did, ci_low, ci_high, p_value`` (difference in differences)
+        and ``flag`` (``insufficient_base`` when a cell has fewer than ``min_base`` answers,
+        ``empty cell`` when one has none).
+
+    Notes
+    -----
+    Each KPI value is a mean of per-answer points, so every change and the DiD is a contrast
+    Σ w_c · value_c of the four cells. Its interval is Wald's with a variance clustered on the
+    customer (``customer_id``; an answer without one stands alone): each answer i of cell c
+    contributes w_c (y_i − value_c) / n_c, the contributions are summed per customer into Ψ_g,
+    and Var = G / (G − 1) · Σ_g Ψ_g² over the G customers (Liang & Zeger 1986, with the CR1
+    small-sample factor). A customer who answers twice in one cell counts once, not twice,
+    and one who answers before and after partly cancels out of the change — treating the
+    answers as independent draws gets both wrong. Without ``customer_id`` the variance is the
+    cells' Wald variances summed (times G / (G − 1)).
 
     Examples
     --------
@@ -216,28 +249,34 @@ def impact(responses: pd.DataFrame, change: Change, *, customers: pd.DataFrame |
     z = _z(confidence)
     by = [by] if isinstance(by, str) else list(by or [])
     marked = _marked(responses, customers, change, timezone)
-    counts = metrics.survey_kpis(marked, kpis=change.kpis, scales=scales or Scales(), by=[*by, _ARM, _PHASE],
-                                 min_base=1)
+    cell_keys, scales = [*by, _ARM, _PHASE], scales or Scales()
+    counts = metrics.survey_kpis(marked, kpis=change.kpis, scales=scales, by=cell_keys, min_base=1)
+    per_cluster = metrics.survey_kpis(marked, kpis=change.kpis, scales=scales, by=[*cell_keys, _CLUSTER], min_base=1)
+    treated = {("treated", "after"): 1, ("treated", "before"): -1}
+    control = {("control", "after"): 1, ("control", "before"): -1}
+    contrasts = {("treated_change", "treated_low", "treated_high"): treated,
+                 ("control_change", "control_low", "control_high"): control,
+                 ("did", "ci_low", "ci_high"): treated | {c: -w for c, w in control.items()}}
     rows = []
     for kpi in change.kpis:
-        cells = _with_se(counts[kpi], kpi)
-        for key, group in (cells.groupby(by, sort=False) if by else [((), cells)]):
+        parts = per_cluster[kpi].groupby(by, sort=False) if by else None
+        for key, group in (counts[kpi].groupby(by, sort=False) if by else [((), counts[kpi])]):
+            key = key if isinstance(key, tuple) else (key,)
+            mine = parts.get_group(key) if by else per_cluster[kpi]
             cell = {(a, p): _cell(group, a, p) for a in ("treated", "control") for p in ("before", "after")}
-            row = {"change": change.name, "kpi": kpi, **dict(zip(by, key if isinstance(key, tuple) else (key,)))}
-            row["n"] = int(sum(c["n"] for c in cell.values()))
+            empty = any(c["n"] == 0 for c in cell.values())
+            row = {"change": change.name, "kpi": kpi, **dict(zip(by, key)),
+                   "n": int(sum(c["n"] for c in cell.values()))}
             for (arm, phase), c in cell.items():
                 row[f"{arm}_{phase}"] = c.get("value", math.nan) if c["n"] else math.nan
                 row[f"n_{arm}_{phase}"] = int(c["n"])
-            for arm in ("treated", "control"):
-                row[f"{arm}_change"], row[f"{arm}_low"], row[f"{arm}_high"] = _difference(
-                    cell[(arm, "after")], cell[(arm, "before")], kpi, confidence)
-            empty = any(c["n"] == 0 for c in cell.values())
-            did = row["treated_change"] - row["control_change"]
-            se = math.nan if empty else math.sqrt(sum(c["se"] ** 2 for c in cell.values()))
-            row |= {"did": did, "ci_low": did - z * se, "ci_high": did + z * se,
-                    "p_value": float(_p_value(did, se)) if not empty else math.nan,
-                    "flag": "empty cell" if empty else (metrics.FLAG if any(c["n"] < min_base for c in cell.values())
-                                                        else "")}
+            for (name, low, high), weights in contrasts.items():
+                estimate = sum(w * row[f"{arm}_{phase}"] for (arm, phase), w in weights.items())
+                se = math.nan if any(cell[c]["n"] == 0 for c in weights) else _clustered_se(group, mine, kpi, weights)
+                row |= {name: estimate, low: estimate - z * se, high: estimate + z * se}
+            row["p_value"] = math.nan if empty else float(_p_value(row["did"], (row["ci_high"] - row["did"]) / z))
+            row["flag"] = "empty cell" if empty else (metrics.FLAG if any(c["n"] < min_base for c in cell.values())
+                                                      else "")
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -292,6 +331,8 @@ def event_study(responses: pd.DataFrame, change: Change, *, kpi: str | None = No
         ``change, kpi, period, phase, n_treated, n_control, treated, control, gap, ci_low,
         ci_high, se, flag`` (gap = treated − control in points, Wald interval; ``flag`` marks a
         side with fewer than ``min_base`` answers). Periods with no answers on a side are left out.
+        Within one period the answers are taken as independent (a customer seldom answers twice
+        in a month); :func:`impact` clusters them by customer.
 
     Examples
     --------

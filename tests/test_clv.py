@@ -2,6 +2,7 @@
 names its source."""
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -253,6 +254,46 @@ def test_too_few_repeat_buyers_for_the_spend_model():
     with pytest.raises(FitError, match="cannot fit the Gamma-Gamma spend model: 5 customers with a repeat purchase "
                                        "and positive spend; need at least 10"):
         clv.fit_gamma_gamma(summary)
+
+
+def test_identical_spends_run_to_the_edge_of_the_parameter_space():
+    # every repeat buyer spends exactly 25 on average: no spread between or within customers, so p and q
+    # grow without limit (a point mass); the fit stops on the log-parameter bound and says so
+    summary = pd.DataFrame({"frequency": [1, 2, 3, 4] * 5, "monetary_value": [25.0] * 20})
+    with pytest.raises(FitError, match=r"^the Gamma-Gamma spend model fit ran to the edge of the parameter space "
+                                       r"\(p, q\): the data cannot identify the model"):
+        clv.fit_gamma_gamma(summary)
+
+
+def test_spend_with_q_below_one_cannot_be_forecast():
+    # simulated from the Gamma-Gamma model itself with q = 0.6: each customer's spend scale nu ~ gamma(q = 0.6,
+    # rate gamma = 10), each purchase ~ gamma(p = 6, rate nu); the mean spend p gamma / (q - 1) does not exist
+    rng = np.random.default_rng(1)
+    x = rng.integers(1, 6, 200)
+    nu = rng.gamma(0.6, 1 / 10.0, 200)
+    m = [rng.gamma(6.0, 1 / v, k).mean() for v, k in zip(nu, x)]
+    with pytest.raises(FitError) as caught:
+        clv.fit_gamma_gamma(pd.DataFrame({"frequency": x, "monetary_value": m}))
+    found = re.match(r"the Gamma-Gamma spend model gives q = (\d\.\d{3}) ≤ 1: spend per purchase varies so much",
+                     str(caught.value))
+    assert found and float(found.group(1)) == pytest.approx(0.6, abs=0.15)  # the planted q, recovered
+
+
+def test_a_saddle_point_is_refused_not_given_standard_errors():
+    # -log-likelihood (a - 1)^2 - (b - 1)^2 has gradient (2 (a - 1), -2 (b - 1)) and Hessian diag(2, -2) at
+    # (1, 1): a stationary point but not a maximum of the likelihood, so no standard errors exist
+    def saddle(params):
+        a, b = params
+        return (a - 1) ** 2 - (b - 1) ** 2, np.array([2 * (a - 1), -2 * (b - 1)])
+
+    with pytest.raises(FitError, match=r"the test model fit stopped where the log-likelihood is not a maximum "
+                                       r"\(the Hessian is not negative definite\)"):
+        clv._standard_errors(saddle, np.array([1.0, 1.0]), "test model")
+    # the same point of a bowl is a maximum: standard errors 1 / sqrt(2) from the inverse Hessian diag(2, 2)
+    def bowl(params):
+        return float(np.sum((params - 1) ** 2)), 2 * (params - 1)
+
+    assert clv._standard_errors(bowl, np.array([1.0, 1.0]), "test model") == pytest.approx([2 ** -0.5] * 2)
 
 
 def test_bad_input_names_the_column_and_rows():

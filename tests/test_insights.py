@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import cxnb
-from cxnb import charts
+from cxnb import charts, clv
 from cxnb.config import load_config
 from cxnb.insights import COLUMNS, KINDS, compute, insights, rank
 
@@ -86,6 +86,32 @@ def test_revenue_findings_compare_promoters_with_detractors(sample):
     retention = table[table["subject"] == "retention: promoters vs detractors"]
     # b2b: every account renews, the difference's interval holds 0 and the finding is left out
     assert len(retention) == (1 if name == "b2c" else 0)
+
+
+def test_clv_of_promoters_against_detractors_is_a_revenue_finding(sample):
+    name, _, parts, table = sample
+    found = table[table["subject"] == "CLV: promoters vs detractors"]
+    if name == "b2b":
+        # yearly and monthly invoices: the Gamma-Gamma spend model has q <= 1 and cannot be fitted, so
+        # there is no CLV finding and the step says why
+        assert found.empty and not parts.clv.ok
+        assert parts.skipped["clv"].startswith("the Gamma-Gamma spend model gives q = 0.440 ≤ 1")
+        return
+    # the number is cxnb.clv's, fitted and bootstrapped again here with the client's seed
+    bundle = cxnb.load_sample(name)
+    fit = clv.fit_clv(bundle.transactions)
+    groups = clv.nps_groups(bundle.responses)
+    expected = clv.clv_difference(fit.customers, groups, by="nps_group", first="promoter", second="detractor",
+                                       seed=bundle.config.seed)
+    row = found.iloc[0]
+    assert row["kind"] == "revenue"
+    assert (row["effect"], row["ci_low"], row["ci_high"], row["n"]) == pytest.approx(
+        (expected.estimate, expected.ci_low, expected.ci_high, expected.n))
+    means = fit.customers.merge(groups, on="customer_id").groupby("nps_group", observed=True)["clv"].mean()
+    assert row["effect"] == pytest.approx(means["promoter"] - means["detractor"])
+    assert row["finding"] == (f"Promoters' predicted 12-month CLV is £{means['promoter']:,.2f} against "
+                              f"£{means['detractor']:,.2f} for detractors ({expected.estimate:+,.2f}, 95% interval "
+                              f"{expected.ci_low:+,.2f} to {expected.ci_high:+,.2f}; {expected.n:,} customers).")
 
 
 def test_b2c_lists_the_theme_the_taxonomy_misses():
