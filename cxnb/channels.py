@@ -34,18 +34,33 @@ from cxnb.stats import wilson_interval
 
 __all__ = [
     "MIX_TABLES",
+    "METRICS",
     "RULES",
     "Switching",
     "channel_mix",
     "contacts",
     "channel_performance",
+    "performance_table",
     "channel_switching",
     "suitability",
     "assumptions",
 ]
 
-# Tables whose rows say which channel a customer used, in the order they are shown.
-MIX_TABLES = ("events", "transactions", "tickets", "responses")
+# Tables whose rows say which channel a customer used, in the order they are shown, and what a row is.
+MIX_TABLES = {"events": "journey events", "transactions": "purchases", "tickets": "support tickets",
+              "responses": "survey answers"}
+
+# The metrics of :func:`channel_performance`, in the order they are shown: label, unit, decimals.
+METRICS = {
+    "csat": ("satisfied (CSAT top-2-box)", "%", 0),
+    "ces": ("mean effort score (CES)", "points", 2),
+    "ces_low_effort": ("low effort (CES)", "%", 0),
+    "first_response_hours": ("median first response", "hours", 2),
+    "resolution_hours": ("median resolution", "hours", 2),
+    "fcr": ("first-contact resolution", "%", 0),
+    "cost_per_contact": ("cost per contact", "currency", 2),
+    "cost_to_serve": ("cost to serve", "currency", 0),
+}
 
 # Thresholds of the suitability recommendation (shown in the report by :func:`assumptions`).
 RULES = {
@@ -86,9 +101,10 @@ def channel_mix(bundle, personas: pd.DataFrame | None = None, *, confidence: flo
     Returns
     -------
     pandas.DataFrame
-        ``table, persona, channel, rows, share, ci_low, ci_high`` — ``share`` in % of the
-        persona's rows in that table with a channel; every channel used in the table appears for
-        every persona (0 rows when the persona does not use it), in the config's order.
+        ``table, persona, channel, rows, n, share, ci_low, ci_high`` — ``share`` in % of the
+        persona's ``n`` rows in that table with a channel (the base of the share); every channel
+        used in the table appears for every persona (0 rows when the persona does not use it), in
+        the config's order.
 
     Examples
     --------
@@ -114,10 +130,10 @@ def channel_mix(bundle, personas: pd.DataFrame | None = None, *, confidence: flo
             for channel in channels:
                 n = int(counts.get((persona, channel), 0))
                 interval = wilson_interval(n, int(total), confidence)
-                rows.append({"table": table, "persona": persona, "channel": channel, "rows": n,
+                rows.append({"table": table, "persona": persona, "channel": channel, "rows": n, "n": int(total),
                              "share": 100 * interval.proportion, "ci_low": 100 * interval.ci_low,
                              "ci_high": 100 * interval.ci_high})
-    return pd.DataFrame(rows, columns=["table", "persona", "channel", "rows", "share", "ci_low", "ci_high"])
+    return pd.DataFrame(rows, columns=["table", "persona", "channel", "rows", "n", "share", "ci_low", "ci_high"])
 
 
 def contacts(bundle, personas: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -230,6 +246,38 @@ def channel_performance(bundle, personas: pd.DataFrame | None = None, *, confide
     result["flag"] = result["flag"].fillna("")
     result["n"] = result["n"].astype(int)
     return result.sort_values(["metric", "persona", "channel"], kind="stable").reset_index(drop=True)
+
+
+def performance_table(performance: pd.DataFrame, *, currency: str = "") -> pd.DataFrame:
+    """:func:`channel_performance` as a table to read: one row per persona and channel, one column
+    per metric (labelled as in :data:`METRICS`, in its order), each cell the figure with its
+    interval and base, marked ``(n too small)`` below the minimum base. The ``persona`` column is
+    left out when there is only one group.
+
+    Examples
+    --------
+    >>> performance = pd.DataFrame({"persona": ["all customers"] * 3, "channel": ["chat"] * 3,
+    ...     "metric": ["resolution_hours", "fcr", "cost_per_contact"], "n": [412, 20, 500],
+    ...     "value": [5.3, 62.1, 3.1], "ci_low": [4.8, 40.2, np.nan], "ci_high": [5.9, 80.0, np.nan],
+    ...     "flag": ["", "insufficient_base", ""]})
+    >>> performance_table(performance, currency="£").iloc[0].to_dict()
+    {'channel': 'chat', 'median resolution': '5.30 h [4.80–5.90], n = 412', 'first-contact resolution': '62% [40–80], n = 20 (n too small)', 'cost per contact': '£3.10, n = 500'}
+    """
+    def cell(row) -> str:
+        _, unit, decimals = METRICS[row["metric"]]
+        prefix, suffix = (currency, "") if unit == "currency" else ("", {"%": "%", "hours": " h"}.get(unit, ""))
+        text = f"{prefix}{row['value']:,.{decimals}f}{suffix}"
+        if pd.notna(row["ci_low"]) and pd.notna(row["ci_high"]):
+            text += f" [{row['ci_low']:,.{decimals}f}–{row['ci_high']:,.{decimals}f}]"
+        text += f", n = {int(row['n']):,}"
+        return text + (" (n too small)" if row["flag"] == "insufficient_base" else "")
+
+    known = performance[performance["metric"].isin(METRICS) & performance["value"].notna()]
+    shown = known.assign(cell=[cell(row) for _, row in known.iterrows()])
+    wide = shown.pivot(index=["persona", "channel"], columns="metric", values="cell")
+    wide = wide[[m for m in METRICS if m in wide.columns]].rename(columns=lambda m: METRICS[m][0])
+    wide = wide.fillna("–").reset_index().rename_axis(columns=None)
+    return wide.drop(columns="persona") if wide["persona"].nunique() == 1 else wide
 
 
 @dataclass(frozen=True)

@@ -247,8 +247,9 @@ class Segmentation:
     ``labels``: ``customer_id, segment`` (0 = the largest segment); ``selection``: one row per
     candidate k with ``k, silhouette, stability, score, chosen``; ``k`` and ``seed`` used;
     ``numeric`` and ``categorical``: the feature columns clustered; ``logged``: the numeric
-    columns log-transformed because of their skew; ``centres``: the segments' mean of each
-    numeric feature in its own unit; ``components``: how many principal components were clustered.
+    columns log-transformed because of their skew; ``components``: how many principal components
+    were clustered and ``explained``: the share of the scaled features' variance they carry (1.0
+    without the reduction).
     """
 
     labels: pd.DataFrame
@@ -258,8 +259,8 @@ class Segmentation:
     numeric: tuple[str, ...]
     categorical: tuple[str, ...]
     logged: tuple[str, ...]
-    centres: pd.DataFrame
     components: int
+    explained: float
 
 
 def _design(features: pd.DataFrame, numeric: list[str], categorical: list[str]) -> tuple[np.ndarray, list[str]]:
@@ -375,10 +376,13 @@ def segment(features: pd.DataFrame, *, k: int | None = None, ks=range(2, 8), see
     from threadpoolctl import threadpool_limits
 
     x, logged = _design(features, numeric, categorical)
+    explained = 1.0
     if variance < 1:
         from sklearn.decomposition import PCA
 
-        x = PCA(n_components=variance, svd_solver="full").fit_transform(x)
+        pca = PCA(n_components=variance, svd_solver="full")
+        x = pca.fit_transform(x)
+        explained = float(pca.explained_variance_ratio_.sum())
     rng = np.random.default_rng(seed)
     chosen_rows = rng.choice(len(x), sample, replace=False) if len(x) > sample else np.arange(len(x))
     # Many small fits: one thread each is faster than paying for a thread pool per fit
@@ -391,9 +395,8 @@ def segment(features: pd.DataFrame, *, k: int | None = None, ks=range(2, 8), see
     order = pd.Series(final).value_counts().index  # renumber: 0 = largest segment
     labels = pd.Series(final).map({old: new for new, old in enumerate(order)}).to_numpy()
     frame = pd.DataFrame({"customer_id": features["customer_id"].to_numpy(), "segment": labels})
-    centres = features[numeric].astype(float).groupby(labels).mean().rename_axis("segment")
-    return Segmentation(frame, selection, best, seed, tuple(numeric), tuple(categorical), tuple(logged), centres,
-                        x.shape[1])
+    return Segmentation(frame, selection, best, seed, tuple(numeric), tuple(categorical), tuple(logged), x.shape[1],
+                        explained)
 
 
 # ---------------------------------------------------------------------------------------------

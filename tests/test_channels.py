@@ -1,5 +1,6 @@
 """Step 2: channel mix, performance, switching, the suitability matrix and the channel_costs key."""
 
+import inspect
 import math
 import re
 
@@ -50,7 +51,7 @@ def test_channel_mix_counts_and_wilson_intervals():
     z, n, p = 1.959964, 3, 2 / 3
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    assert (phone["rows"], phone["share"]) == (2, pytest.approx(100 * p))
+    assert (phone["rows"], phone["n"], phone["share"]) == (2, 3, pytest.approx(100 * p))  # n: the share's base
     assert phone["ci_low"] == pytest.approx(100 * (centre - half))
     assert phone["ci_high"] == pytest.approx(100 * (centre + half))
     assert mix["channel"].tolist() == ["email", "phone"]  # the channels used, in the config's order
@@ -98,6 +99,28 @@ def test_ticket_times_fcr_and_cost_to_serve(b2b):
     assert performance.loc[("cost_to_serve", "phone"), "value"] == pytest.approx(cost * len(phone))
     journeys = b2b.events.loc[b2b.events["channel"] == "webinar", "journey_id"].nunique()
     assert performance.loc[("cost_to_serve", "webinar"), "n"] == journeys  # no tickets: journeys are the contacts
+
+
+def test_performance_table_shows_every_figure_with_its_interval_and_base(b2b):
+    performance = channels.channel_performance(b2b)
+    table = channels.performance_table(performance, currency="$").set_index("channel")
+    assert list(table.columns) == [label for metric, (label, _, _) in channels.METRICS.items()
+                                   if metric in set(performance["metric"])]  # in the order of METRICS
+    fcr = performance[(performance["metric"] == "fcr") & (performance["channel"] == "phone")].iloc[0]
+    assert table.loc["phone", "first-contact resolution"] == (
+        f"{fcr['value']:.0f}% [{fcr['ci_low']:.0f}–{fcr['ci_high']:.0f}], n = {fcr['n']:,}")
+    hours = performance[(performance["metric"] == "resolution_hours") & (performance["channel"] == "email")].iloc[0]
+    assert table.loc["email", "median resolution"].startswith(f"{hours['value']:.2f} h [{hours['ci_low']:.2f}–")
+    cost = b2b.config.channel_costs.per_contact["phone"]
+    assert table.loc["phone", "cost per contact"].startswith(f"${cost:,.2f}, n = ")
+    assert table.loc["webinar", "median resolution"] == "–"  # no tickets through webinars
+    # per persona (the planted ones): a persona column, and small bases marked
+    planted = pd.read_csv(sample_config("b2b").parent / "truth_personas.csv", dtype=str)
+    performance = channels.channel_performance(b2b, planted)
+    table = channels.performance_table(performance).set_index(["persona", "channel"])
+    small = performance[performance["flag"] == "insufficient_base"].iloc[0]
+    shown = table.loc[(small["persona"], small["channel"]), channels.METRICS[small["metric"]][0]]
+    assert shown.endswith(f", n = {small['n']:,} (n too small)")
 
 
 def test_small_bases_are_flagged(b2b):
@@ -247,5 +270,23 @@ def test_notebook_says_so_and_carries_on_when_step_1_has_not_run(tmp_path):
                       for o in cell.get("outputs", []))
     assert "Step 1's personas are missing" in shown
     assert "for all customers" in shown  # the matrix is drawn for everyone instead
+    # the overall mix: the leading channel of every table, with its interval and base, as computed here
+    overall = channels.channel_mix(load_sample("b2b"))
+    for table, part in overall.groupby("table"):
+        lead = part.loc[part["share"].idxmax()]
+        assert (f"{channels.MIX_TABLES[table]}: {lead['channel']} {lead['share']:.1f}% (95% interval "
+                f"{lead['ci_low']:.1f}–{lead['ci_high']:.1f}%, n = {lead['n']:,})") in shown.replace("\\", "")
+    drawn = "\n".join(o.get("data", {}).get("image/svg+xml", "") for cell in executed.cells
+                       for o in cell.get("outputs", []))
+    tables = [channels.MIX_TABLES[t] for t in overall["table"].unique()]
+    titles = [f"All customers: share of {t} by channel (95% interval)" for t in tables]
+    titles += [f"Share of {t} by channel and persona (%)" for t in tables]
+    rated = channels.channel_performance(load_sample("b2b")).dropna(subset=["ci_low"])["metric"].unique()
+    titles += [f"{channels.METRICS[m][0].capitalize()} by channel (95% interval)" for m in rated]
+    window = inspect.signature(channels.channel_switching).parameters["within_days"].default  # the notebook's
+    titles += [f"Repeat contacts within {window:g} days: from channel → to channel"]
+    assert not [title for title in titles if title not in drawn]
+    overall_first = max(drawn.index(t) for t in titles[:len(tables)])
+    assert overall_first < min(drawn.index(t) for t in titles[len(tables):2 * len(tables)])
     artifacts = folder / "artifacts" / "02_recognize_interaction_channels"
     assert (artifacts / "suitability.parquet").exists()

@@ -54,7 +54,10 @@ def b2c():
 
 def test_planted_personas_are_recovered_without_fixing_k(sample):
     planted = sample.truth["personas"]["segments"]
-    assert sample.segmentation.k == len(planted)  # chosen, not fixed
+    # chosen, not fixed. The margin is narrow on B2C: silhouette × stability 0.318 for k = 4 against
+    # 0.308 for k = 3 (silhouette 0.321 vs 0.309, stability 0.992 vs 0.997; seed 42); B2B: 0.361 for
+    # k = 4, next 0.306 for k = 2.
+    assert sample.segmentation.k == len(planted)
     ari = adjusted_rand_score(sample.joined["planted"], sample.joined["persona"])
     assert ari >= 0.7, f"{sample.name}: adjusted Rand index {ari:.3f} against truth_personas.csv"
     # one recovered persona per planted one
@@ -177,6 +180,26 @@ def test_segment_chooses_k_by_silhouette_and_stability():
     assert chosen["chosen"].sum() == 1 and chosen.loc[3, "chosen"]
     assert chosen.loc[3, "stability"] == pytest.approx(1.0)  # three well separated blobs: every refit agrees
     assert chosen.loc[3, "score"] == pytest.approx(chosen.loc[3, "silhouette"] * chosen.loc[3, "stability"])
+    # the fewest principal components that carry 60% of the variance: the first, with 69% (measured)
+    assert result.components == 1 and 0.6 <= result.explained == pytest.approx(0.694, abs=0.001)
+    whole = personas.segment(frame, seed=1, k=3, variance=1, n_boot=2)
+    assert whole.explained == 1.0 and whole.components == 5  # x, y and three one-hot plans: no reduction
+
+
+def test_stability_overturns_a_silhouette_that_favours_an_arbitrary_split():
+    """Six overlapping blobs on a hexagon. Pairing neighbours into three segments scores a higher
+    silhouette than the six blobs, but there are two equally good pairings, so bootstrap refits
+    disagree about which; the six blobs come back every time. Silhouette alone would pick 3."""
+    rng = np.random.default_rng(1)
+    angles = np.arange(6) * np.pi / 3
+    points = np.vstack([rng.normal((3 * np.cos(a), 3 * np.sin(a)), 1.05, size=(60, 2)) for a in angles])
+    frame = pd.DataFrame({"customer_id": [f"C{i:03d}" for i in range(len(points))], "x": points[:, 0],
+                          "y": points[:, 1]})
+    result = personas.segment(frame, seed=1, ks=range(2, 8), n_boot=10, variance=1)
+    scores = result.selection.set_index("k")
+    assert scores["silhouette"].idxmax() == 3  # 0.414 against 0.392 for k = 6 (measured)
+    assert scores.loc[6, "stability"] > scores.loc[3, "stability"] + 0.1  # 0.865 against 0.699 (measured)
+    assert result.k == 6
 
 
 def test_the_analyst_can_fix_k():
@@ -247,53 +270,50 @@ def test_persona_card_lines(sample):
     assert lines["NPS"].startswith(f"{first['nps']:+.0f} [")
 
 
-def test_batch_views_show_every_persona_and_interactive_views_a_selector(b2c):
+def _shown(card, feel) -> dict:
+    """What a persona's card and empathy map charts say: their titles, the card's lines and the
+    empathy map's lines per quadrant (wrapped text joined back)."""
+    panels = [panel for row in feel.vconcat for panel in row.hconcat]
+    return {"titles": (card.title, feel.title),
+            "card": card.data[["field", "value"]].assign(value=lambda f: f["value"].str.replace("\n", " "))
+            .values.tolist(),
+            "map": {panel.title.text.lower(): [i.replace("\n", " ") for i in panel.data["item"]] for panel in panels}}
+
+
+def _expected(name, cards, maps) -> dict:
+    mine = maps[maps["persona"] == name]
+    return {"titles": (f"Persona: {name}", f"Empathy map: {name}"),
+            "card": cards.loc[cards["persona"] == name, ["field", "value"]].values.tolist(),
+            "map": {q: mine.loc[mine["quadrant"] == q, "item"].tolist() for q in charts.EMPATHY_QUADRANTS}}
+
+
+def test_batch_views_give_every_persona_a_card_and_an_empathy_map(b2c):
     cards = personas.persona_card(b2c.profile)
     maps = personas.empathy_map(b2c.profile, b2c.who, b2c.voices)
     batch = personas.persona_views(b2c.profile, cards, maps, interactive=False)
     assert isinstance(batch, alt.VConcatChart)
-    titles = [part.vconcat[0].title for part in batch.vconcat]
-    assert titles == [f"Persona: {name}" for name in b2c.profile["persona"]]
+    names = b2c.profile["persona"].tolist()
+    assert len(batch.vconcat) == len(names) == b2c.segmentation.k
+    for name, part in zip(names, batch.vconcat):
+        assert _shown(*part.vconcat) == _expected(name, cards, maps), name
+
+
+def test_the_interactive_selector_switches_the_persona_shown(b2c, monkeypatch):
+    import IPython.display
+
+    cards = personas.persona_card(b2c.profile)
+    maps = personas.empathy_map(b2c.profile, b2c.who, b2c.voices)
+    displayed = []  # outside a kernel the Output widget captures nothing: record what is displayed instead
+    monkeypatch.setattr(IPython.display, "display", lambda *objects, **_: displayed.extend(objects))
     widget = personas.persona_views(b2c.profile, cards, maps, interactive=True)
     selector = widget.children[0]
-    assert list(selector.options) == b2c.profile["persona"].tolist()
-    selector.value = b2c.profile["persona"].iloc[-1]  # switching re-renders without error
-    assert selector.value == b2c.profile["persona"].iloc[-1]
-
-
-def test_persona_charts_are_titled_and_carry_the_data(b2c):
-    cards = personas.persona_card(b2c.profile)
-    name = b2c.profile["persona"].iloc[0]
-    card = charts.persona_card(cards[cards["persona"] == name], title="Card").to_dict()
-    assert card["title"] == "Card"
-    values = next(iter(card["datasets"].values()))
-    assert [v["field"] for v in values][:2] == ["size", "NPS"]
-    spec = charts.k_choice(b2c.segmentation.selection, title="k").to_dict()
-    assert spec["title"] == "k" and spec["layer"][0]["encoding"]["x"]["field"] == "k"
-
-
-def test_clv_is_added_where_the_models_fit_and_explained_where_they_do_not(b2c):
-    value, note = personas.lifetime_value(b2c.bundle)
-    assert note.startswith("CLV is the discounted spend") and value["clv"].gt(0).all()
-    profile = personas.profiles(b2c.features, b2c.who, b2c.bundle, clv=value)
-    mine = value[value["customer_id"].isin(b2c.who.loc[b2c.who["persona"] == profile["persona"].iloc[0],
-                                                         "customer_id"])]
-    assert profile["clv"].iloc[0] == pytest.approx(mine["clv"].mean())  # mean CLV of the persona's buyers
-    assert profile["clv_n"].iloc[0] == len(mine)
-    card = personas.persona_card(profile, currency="£")
-    assert card.loc[card["field"] == "CLV", "value"].iloc[0].startswith(f"£{profile['clv'].iloc[0]:,.0f} per buyer")
-    # Tallbridge bills yearly, quarterly and monthly: spend per purchase has no finite mean
-    none, why = personas.lifetime_value(load_sample("b2b"))
-    assert none is None and why.startswith("CLV is not shown, value is total spend only: the Gamma-Gamma")
-
-
-def test_empathy_map_chart_has_one_panel_per_quadrant(b2c):
-    maps = personas.empathy_map(b2c.profile, b2c.who, b2c.voices)
-    name = b2c.profile["persona"].iloc[0]
-    spec = charts.empathy_map(maps[maps["persona"] == name], title="Empathy").to_dict()
-    panels = [panel for row in spec["vconcat"] for panel in row["hconcat"]]
-    assert spec["title"] == "Empathy"
-    assert [panel["title"]["text"] for panel in panels] == [q.upper() for q in charts.EMPATHY_QUADRANTS]
-    says = next(iter(spec["datasets"].values()))  # the first panel's lines, wrapped for the page
-    expected = maps[(maps["persona"] == name) & (maps["quadrant"] == "says")]["item"]
-    assert [line["item"].replace("\n", " ") for line in says] == expected.tolist()
+    names = b2c.profile["persona"].tolist()
+    assert list(selector.options) == names and selector.value == names[0]
+    for name in (names[-1], names[1]):
+        displayed.clear()
+        selector.value = name
+        profile, card, feel = displayed  # the profile table, the card, the empathy map — of the chosen persona
+        row = b2c.profile.set_index("persona").loc[name]
+        assert f"<td>{name}</td>" in profile.data and f"<td>{row['customers']}</td>" in profile.data
+        assert not any(f"<td>{other}</td>" in profile.data for other in names if other != name)
+        assert _shown(card, feel) == _expected(name, cards, maps)

@@ -2,6 +2,7 @@
 customer text escaped everywhere, spreadsheet exports neutralised."""
 
 import json
+import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -14,11 +15,13 @@ import nbformat
 from markupsafe import escape
 
 from cxnb import load_sample
+from cxnb.config import load_config
 from cxnb.kpis import headline, kpi_table
 from cxnb.paths import NOTEBOOKS
+from cxnb.refine import load_maturity_model
 from cxnb.report import GLOSSARY_PAGE
 from cxnb.runner import discover_steps, run
-from cxnb.samples import sample_config
+from cxnb.samples import sample_config, sample_truth
 
 XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"]
 FORMULA = '=HYPERLINK("http://evil.example/","click me")'
@@ -170,3 +173,63 @@ def test_reports_render_offline_in_headless_chromium(reports, tmp_path):
         assert charts >= 1, f"{page.name}: the executed notebook made no chart"
         assert dom.count("<svg") >= charts, f"{page.name}: {charts} charts made, fewer drawn"
         assert "class=\"marks\"" in dom or "role=\"graphics-document\"" in dom
+
+
+def _names(sample: str) -> dict[str, set[str]]:
+    """The names a sample company's report could carry: its company name, channels, planted persona
+    keys and labels, currency symbol and theme names (client.yaml and truth.json)."""
+    config, truth = load_config(sample_config(sample)), sample_truth(sample)
+    segments = truth["personas"]["segments"]
+    return {"company name": {config.name, truth["company"]}, "channel": set(config.channels),
+            "persona": {s["persona"] for s in segments} | {s["label"] for s in segments},
+            "currency": {config.currency}, "theme": set(truth["themes"]["per_theme"])}
+
+
+def _own_words(sample: str) -> set[str]:
+    """Every word of a sample company's own inputs — its config, the files it reads and the maturity
+    model its step 7 rates it on: a word there is the client's own (its customers do write "price"
+    and "app" in their reviews), not one borrowed from another client."""
+    config = load_config(sample_config(sample))
+    files = [sample_config(sample), *(source.path for source in config.sources.values()),
+             config.maturity.questionnaire]
+    text = " ".join(Path(f).read_text(encoding="utf-8") for f in files)
+    text += load_maturity_model().to_csv()
+    return set(re.findall(r"\w+", text.lower()))
+
+
+def test_the_b2b_report_carries_no_name_of_the_b2c_company(reports):
+    out, _ = reports
+    b2c, b2b = _names("b2c"), _names("b2b")
+    own = set().union(*b2b.values())
+    words = _own_words("b2b")
+    borrowed = {kind: sorted(n for n in names - own if n.lower() not in words) for kind, names in b2c.items()}
+    # what is looked for, so that a sample change emptying a list cannot pass unnoticed
+    assert borrowed["company name"] and borrowed["currency"] == ["£"] and len(borrowed["persona"]) >= 8
+    assert set(borrowed["channel"]) >= {"web", "social"} and set(borrowed["theme"]) >= {"delivery", "subscription"}
+    folder = out / "tallbridge-systems"
+    # The glossary is the kit's documentation of CX terms (docs/glossary.md), the same page in every
+    # client's report: its generic examples ("web, app, e-mail, chat, phone, social") belong to no
+    # client. Checked to be that shared page — the B2C report's but for the client's name — and left out.
+    glossary = (folder / GLOSSARY_PAGE).read_text(encoding="utf-8")
+    b2c_glossary = (out / "brewline-coffee" / GLOSSARY_PAGE).read_text(encoding="utf-8")
+    client = {sample: load_config(sample_config(sample)).name for sample in ("b2c", "b2b")}
+    assert glossary.replace(client["b2b"], client["b2c"]) == b2c_glossary
+    files = [p for p in folder.rglob("*") if p.suffix in (".html", ".csv", ".json") and p.name != GLOSSARY_PAGE]
+    assert len(files) > 40 and {p.suffix for p in files} == {".html", ".csv", ".json"}
+    found, leaning = [], set()
+    for path in files:
+        # <style> holds the page template's CSS (its comments cite "material-components-web"), not content
+        text = re.sub(r"<style\b.*?</style>", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)
+        leaning |= set(re.findall(r"\b(\w+)-first\b", text))  # persona names: "<value>, <channel>-first"
+        for kind, names in borrowed.items():
+            for name in names:
+                pattern = re.escape(name) if kind == "currency" else rf"\b{re.escape(name)}\b"
+                found += [f"{path.relative_to(folder)}: {kind} {name!r} in …{text[max(0, m.start() - 60):m.end() + 30]}…"
+                          for m in re.finditer(pattern, text, flags=re.IGNORECASE)]
+        if path.suffix == ".csv":  # B2B customers do write "chat" and "app": channel columns hold channels only
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+            for column in [c for c in frame if c.endswith("channel")]:
+                found += [f"{path.relative_to(folder)}: channel {v!r} in column {column}"
+                          for v in set(frame[column]) - b2b["channel"] - {""}]
+    assert not found, "\n".join(found[:20])
+    assert leaning and leaning <= b2b["channel"], leaning  # personas lean on the B2B channels
