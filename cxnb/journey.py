@@ -583,18 +583,20 @@ def journey_quality(events) -> pd.DataFrame:
         "tied_timestamp": _count(ties, nw.col("_n").sum()),
     }
     tie_break = "ordered by `seq` (file order)" if has_seq else "ordered by activity name (the table has no `seq`)"
-    messages = {
-        "missing_timestamp": "events have no timestamp: they cannot be placed in a journey and are left out "
-                             "of the mined journey; fix the time column at the source",
-        "missing_stage": "events have no stage: they are left out of stage-level journeys, the funnel and the "
-                         "design comparison; map their events in `journey.event_stage_map`",
-        "repeated_event": "events repeat another event's journey, time and event: they are kept (each counts, "
-                          "and shows as a self-loop); remove them at the source if they were loaded twice",
-        "single_event_journey": "journeys have a single event: they start and end on it and add no transition",
-        "tied_timestamp": f"events share their timestamp with another event of the same journey: {tie_break}",
+    messages = {  # check: (one, several, what it means)
+        "missing_timestamp": ("event has", "events have", "no timestamp: left out of the mined journey (it cannot "
+                              "be placed in one); fix the time column at the source"),
+        "missing_stage": ("event has", "events have", "no stage: left out of stage-level journeys, the funnel and "
+                          "the design comparison; map the event in `journey.event_stage_map`"),
+        "repeated_event": ("event repeats", "events repeat", "an earlier event's journey, time and event: kept (each "
+                           "counts, and shows as a self-loop); remove repeats at the source if loaded twice"),
+        "single_event_journey": ("journey has", "journeys have", "a single event: it starts and ends the journey, "
+                                 "which adds no transition"),
+        "tied_timestamp": ("event shares", "events share", "a timestamp with another event of the same journey: "
+                           + tie_break),
     }
-    rows = [(check, counts[check], f"{counts[check]:,} {message}.")
-            for check, message in messages.items() if counts[check] is not None]
+    rows = [(check, counts[check], f"{counts[check]:,} {one if counts[check] == 1 else several} {meaning}.")
+            for check, (one, several, meaning) in messages.items() if counts[check] is not None]
     return pd.DataFrame(rows, columns=["check", "count", "message"])
 
 

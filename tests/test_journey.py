@@ -120,7 +120,12 @@ def test_single_event_journeys_start_end_and_have_no_transition():
     assert journey.start_end(events).values.tolist() == [["visit", 3, 2], ["buy", 0, 1]]
     assert edges(journey.directly_follows(events)) == {("visit", "buy"): 1}
     assert journey.variants(events)[["variant", "journeys"]].values.tolist() == [["visit", 2], ["visit → buy", 1]]
-    assert journey.journey_quality(events).set_index("check").loc["single_event_journey", "count"] == 2
+    quality = journey.journey_quality(events).set_index("check")
+    assert quality.loc["single_event_journey", "count"] == 2
+    assert quality.loc["single_event_journey", "message"] == (
+        "2 journeys have a single event: it starts and ends the journey, which adds no transition.")
+    one = journey.journey_quality(events[events["journey_id"] != "t"]).set_index("check")
+    assert one.loc["single_event_journey", "message"].startswith("1 journey has a single event:")
 
 
 def test_repeated_events_are_kept_counted_and_show_as_rework():
@@ -129,7 +134,9 @@ def test_repeated_events_are_kept_counted_and_show_as_rework():
                   ("b", 0, "cart"), ("b", 1, "cart")])
     quality = journey.journey_quality(events).set_index("check")
     assert quality.loc["repeated_event", "count"] == 1  # hand count: the second 09:00 visit
-    assert quality.loc["repeated_event", "message"].startswith("1 events repeat")
+    assert quality.loc["repeated_event", "message"] == (
+        "1 event repeats an earlier event's journey, time and event: kept (each counts, and shows as a "
+        "self-loop); remove repeats at the source if loaded twice.")
     rework = journey.rework(events).set_index("activity")
     # visit: 3 times in a (2 repeats, 1 self-loop); cart: twice in b (1 repeat, 1 self-loop), once in a
     assert rework.loc["visit"].tolist() == [1, 2, 1]
@@ -143,7 +150,9 @@ def test_missing_timestamps_are_left_out_and_counted():
     assert edges(journey.directly_follows(events)) == {("visit", "buy"): 1}
     quality = journey.journey_quality(events).set_index("check")
     assert quality.loc["missing_timestamp", "count"] == 1
-    assert "left out" in quality.loc["missing_timestamp", "message"]
+    assert quality.loc["missing_timestamp", "message"] == (
+        "1 event has no timestamp: left out of the mined journey (it cannot be placed in one); fix the time "
+        "column at the source.")
 
 
 STAGES = ["discover", "consider", "purchase", "use"]
