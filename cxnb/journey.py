@@ -42,6 +42,9 @@ __all__ = [
     "variants",
     "rework",
     "funnel",
+    "label_journeys",
+    "stage_conversion",
+    "conversion_spread",
     "DesignComparison",
     "compare_design",
     "journey_quality",
@@ -437,6 +440,111 @@ def funnel(events, stages, *, by=None, confidence: float = 0.95) -> pd.DataFrame
         result[name] = [np.nan if r is None else 100 * getattr(r, field) for r in intervals]
     return result[[*by, "stage", "reached", "converted", "dropped", "conversion", "ci_low", "ci_high",
                    "median_hours_to_next", "p90_hours_to_next"]]
+
+
+def label_journeys(events, customers: pd.DataFrame | None = None, *, attributes=()):
+    """Events with what describes their whole journey, to split a funnel by it.
+
+    ``entry_channel`` is the channel of the journey's first event (ties at the first time broken
+    by ``seq``, then by channel name); each of ``attributes`` present in ``customers`` (such as
+    ``region`` or ``plan``) is the attribute of the event's customer, joined on ``customer_id``.
+    A journey then counts in one group only, unlike ``funnel(by="channel")``, where a journey
+    counts in each channel it has events in.
+
+    Parameters
+    ----------
+    events : pandas/Polars DataFrame or DuckDB relation
+        Canonical events (``journey_id, timestamp``; ``channel``, ``customer_id``, ``seq`` used
+        when present).
+    customers : pandas.DataFrame, optional
+        The customers table (``customer_id`` and the attributes).
+    attributes : list of str
+        Customer columns to bring in; those the customers table lacks are left out.
+
+    Returns
+    -------
+    The events, in their engine, with ``entry_channel`` (when they have ``channel``) and the
+    attributes found (missing for customers not in the table).
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({"journey_id": ["a", "a", "b"], "customer_id": ["c1", "c1", "c2"],
+    ...                     "timestamp": pd.to_datetime(["2024-01-02", "2024-01-01", "2024-01-01"], utc=True),
+    ...                     "channel": ["web", "email", "app"], "stage": ["buy", "discover", "discover"]})
+    >>> people = pd.DataFrame({"customer_id": ["c1", "c2"], "region": ["north", "south"]})
+    >>> label_journeys(log, people, attributes=["region", "plan"])[["journey_id", "entry_channel", "region"]]
+      journey_id entry_channel region
+    0          a         email  north
+    1          a         email  north
+    2          b           app  south
+    """
+    frame = native(events)
+    require(frame, ["journey_id", "timestamp"], "label_journeys")
+    out = frame.with_row_index("_row") if isinstance(frame, nw.DataFrame) else frame
+    if "channel" in frame.columns:
+        order = ["seq"] if "seq" in frame.columns else []
+        first = frame.filter(nw.col("timestamp") == nw.col("timestamp").min().over("journey_id"))
+        for column in order:
+            first = first.filter(nw.col(column) == nw.col(column).min().over("journey_id"))
+        entry = first.group_by("journey_id").agg(entry_channel=nw.col("channel").min())
+        out = out.join(entry, on="journey_id", how="left")
+    wanted = [a for a in names(attributes) if customers is not None and a in customers.columns]
+    if wanted:
+        require(frame, ["customer_id"], "label_journeys with customer attributes")
+        people = nw.from_native(customers[["customer_id", *wanted]].drop_duplicates("customer_id"))
+        people = people.lazy(backend=frame.implementation) if isinstance(frame, nw.LazyFrame) else \
+            nw.from_arrow(people.to_arrow(), backend=frame.implementation)
+        out = out.join(people, on="customer_id", how="left")
+    if isinstance(out, nw.DataFrame):  # eager joins may reorder rows: keep the caller's order
+        out = out.sort("_row").drop("_row")
+    return out.to_native()
+
+
+def stage_conversion(grouped: pd.DataFrame, stage: str, by: str, *, min_base: int = 30) -> pd.DataFrame:
+    """One stage's conversion per group, from ``funnel(..., by=by)``, for a dot chart.
+
+    Returns ``<by>, n, value, ci_low, ci_high, flag``: journeys reaching the stage, their
+    conversion to the next stage in percent with its interval, and ``insufficient_base`` where
+    fewer than ``min_base`` journeys reached it; highest conversion first.
+
+    >>> grouped = pd.DataFrame({"channel": ["web", "app"], "stage": ["buy", "buy"], "reached": [200, 12],
+    ...                         "conversion": [40.0, 50.0], "ci_low": [33.5, 25.4], "ci_high": [46.9, 74.6]})
+    >>> stage_conversion(grouped, "buy", "channel")[["channel", "n", "value", "flag"]]
+      channel    n  value               flag
+    0     app   12   50.0  insufficient_base
+    1     web  200   40.0
+    """
+    rows = grouped[grouped["stage"] == stage]
+    if rows.empty:
+        raise CxnbError(f"stage {stage!r} is not in the funnel; its stages are {', '.join(grouped['stage'].unique())}")
+    out = pd.DataFrame({by: rows[by].fillna("unknown").astype(str).to_numpy(), "n": rows["reached"].to_numpy(),
+                        "value": rows["conversion"].to_numpy(dtype=float),
+                        "ci_low": rows["ci_low"].to_numpy(dtype=float), "ci_high": rows["ci_high"].to_numpy(dtype=float)})
+    out["flag"] = np.where(out["n"] < min_base, "insufficient_base", "")
+    return out.sort_values(["value", by], ascending=[False, True], ignore_index=True)
+
+
+def conversion_spread(table: pd.DataFrame, by: str) -> dict | None:
+    """The groups converting most and least in :func:`stage_conversion`'s ``table``, among those
+    with enough base, for a sentence; None when fewer than two groups have enough base.
+
+    Keys: ``high, high_value, high_low, high_high`` and the same for ``low``, and ``overlap``:
+    ``"overlap"`` when the two intervals overlap, else ``"do not overlap"``.
+
+    >>> table = pd.DataFrame({"channel": ["app", "web"], "n": [90, 200], "value": [50.0, 40.0],
+    ...                       "ci_low": [39.9, 33.5], "ci_high": [60.1, 46.9], "flag": ["", ""]})
+    >>> spread = conversion_spread(table, "channel")
+    >>> spread["high"], spread["low"], spread["overlap"]
+    ('app', 'web', 'overlap')
+    """
+    readable = table[table["flag"] == ""].sort_values("value", ascending=False)
+    if len(readable) < 2:
+        return None
+    high, low = readable.iloc[0], readable.iloc[-1]
+    out = {f"{name}{suffix}": row[column] for name, row in (("high", high), ("low", low))
+           for suffix, column in (("", by), ("_value", "value"), ("_low", "ci_low"), ("_high", "ci_high"))}
+    out["overlap"] = "overlap" if low["ci_high"] >= high["ci_low"] else "do not overlap"
+    return out
 
 
 @dataclass(frozen=True)

@@ -214,6 +214,33 @@ def test_funnel_by_group_keeps_empty_stages():
         ["web", "discover", 2], ["web", "consider", 0], ["web", "purchase", 0], ["web", "use", 0]]
 
 
+def test_funnel_by_entry_channel_and_customer_region_counts_each_journey_once():
+    # a enters on app at 09:00 (tied with a web event; the file lists app first), b on web; c's customer
+    # is not in the customers table
+    events = log([("a", 0, "ad", "discover"), ("a", 0, "page", "consider"), ("a", 1, "buy", "purchase"),
+                  ("b", 0, "ad", "discover"), ("b", 2, "page", "consider"), ("c", 0, "ad", "discover")])
+    events["channel"] = ["app", "web", "web", "web", "app", "web"]
+    events["customer_id"] = ["k1", "k1", "k1", "k2", "k2", "k9"]
+    customers = pd.DataFrame({"customer_id": ["k1", "k2"], "region": ["north", "south"]})
+    for name, frame in engines(events).items():
+        labelled = journey.label_journeys(frame, customers, attributes=["region", "segment"])
+        entry = journey.funnel(labelled, STAGES, by="entry_channel")
+        # hand count: app = {a} reaches purchase; web = {b, c}: both discover, b consider
+        assert entry[["entry_channel", "stage", "reached"]].values.tolist() == [
+            ["app", "discover", 1], ["app", "consider", 1], ["app", "purchase", 1], ["app", "use", 0],
+            ["web", "discover", 2], ["web", "consider", 1], ["web", "purchase", 0], ["web", "use", 0]], name
+        region = journey.funnel(labelled, STAGES, by="region").fillna({"region": "none"})
+        assert region.query("stage == 'discover'")[["region", "reached"]].values.tolist() == [
+            ["north", 1], ["south", 1], ["none", 1]], name
+    consider = journey.stage_conversion(journey.funnel(labelled, STAGES, by="entry_channel"), "consider",
+                                        "entry_channel", min_base=2)
+    # app: a goes on from consider (1 of 1); web: b stops there (0 of 1); both under a base of 2
+    assert consider[["entry_channel", "n", "value", "flag"]].values.tolist() == [
+        ["app", 1, 100.0, "insufficient_base"], ["web", 1, 0.0, "insufficient_base"]]
+    with pytest.raises(CxnbError, match="stage 'pay' is not in the funnel; its stages are discover, consider"):
+        journey.stage_conversion(journey.funnel(events, STAGES), "pay", "entry_channel")
+
+
 def test_clear_errors():
     events = log([("a", 0, "ad"), ("a", 1, "buy")])
     with pytest.raises(CxnbError, match="needs column.*stage"):
