@@ -27,11 +27,15 @@ import pandas as pd
 
 from cxnb.config import ClientConfig
 
-__all__ = ["Column", "TableSpec", "TABLES", "PROBLEM_COLUMNS", "SEVERITIES", "problem", "normalise",
-           "check_foreign_keys"]
+__all__ = ["Column", "TableSpec", "TABLES", "PROBLEM_COLUMNS", "SEVERITIES", "CODE_NOTE", "ZONE_NOTE", "problem",
+           "normalise", "check_foreign_keys"]
 
 PROBLEM_COLUMNS = ["table", "column", "rows", "n_rows", "examples", "problem", "severity"]
 SEVERITIES = ("error", "warning", "info")  # only errors stop loading
+CODE_NOTE = "missing-value code"
+"""How a problem noting values recoded to missing begins (e.g. 99 "don't know")."""
+ZONE_NOTE = "timestamps in mixed zones"
+"""How a problem noting a timestamp column written in more than one zone begins."""
 _MAX_ROWS_LISTED = 20
 _OFFSET = re.compile(r"([zZ]|[+-]\d\d:?\d\d)$")
 _TRUE = {"true", "t", "yes", "y", "1"}
@@ -226,7 +230,7 @@ def _report_zones(zone: pd.Series, parsed: np.ndarray, text: pd.Series, ctx: _Co
     counts = counts.sort_index().sort_values(ascending=False, kind="stable")
     where = {z: "without a zone" if z == "" else "in UTC" if z == "UTC" else f"at {z}" for z in counts.index}
     common = counts.index[0]
-    message = (f"timestamps in mixed zones ({', '.join(f'{n:,} {where[z]}' for z, n in counts.items())}): "
+    message = (f"{ZONE_NOTE} ({', '.join(f'{n:,} {where[z]}' for z, n in counts.items())}): "
                "each converted to UTC")
     if "" in counts:
         message += (f", those without a zone read in {ctx.timezone} (the source's zone; set "
@@ -264,7 +268,7 @@ def _to_score(s: pd.Series, ctx: _Context, name: str) -> pd.Series:
     codes = ctx.source.codes_for(name)
     if codes:
         coded = text.isin([str(c) for c in codes]).to_numpy()
-        ctx.report(name, coded, f"missing-value code ({', '.join(map(str, codes))}) read as missing", text, "info")
+        ctx.report(name, coded, f"{CODE_NOTE} ({', '.join(map(str, codes))}) read as missing", text, "info")
         s = s.where(~coded)
     values = _to_number(s, ctx, name)
     scale = ctx.config.scales.review if ctx.table == "reviews" else ctx.config.scales.for_column(name)
