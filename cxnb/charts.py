@@ -241,6 +241,10 @@ def process_map(edges: pd.DataFrame, *, title: str, columns: dict[str, int], top
     shown = edges[edges["source"].isin(columns) & edges["target"].isin(columns)]
     loops = shown[shown["source"] == shown["target"]].set_index("source")["count"]
     shown = shown[shown["source"] != shown["target"]].nlargest(top, "count").copy()
+    if shown.empty:  # e.g. every journey has a single event
+        note = pd.DataFrame({"text": ["No transitions between two different activities to draw."]})
+        return alt.layer(alt.Chart(note).mark_text(color=_MUTED, fontSize=12).encode(text="text:N")).properties(
+            title=title, width=_COLUMN_PX * max(len(stages or []), 2), height=60)
     listed = {activity: i for i, activity in enumerate(columns)}
     nodes = pd.DataFrame({"activity": sorted(set(shown["source"]) | set(shown["target"]),
                                               key=lambda a: (columns[a], listed[a]))})
@@ -256,6 +260,7 @@ def process_map(edges: pd.DataFrame, *, title: str, columns: dict[str, int], top
     nodes["px"] = (nodes["column"] + 0.5) * _COLUMN_PX
     nodes["py"] = top_px + (total.max() - total) / 2 + bottom - _NODE_PX - 4  # columns centred vertically
     nodes["loops"] = nodes["activity"].map(loops).fillna(0).astype(int)
+    nodes["label_top"] = nodes["py"] - _NODE_PX - 3 - nodes["lines"] * _LINE_PX
     height = int(top_px + total.max() + 8)
     order = {activity: column for activity, column in zip(nodes["activity"], nodes["column"])}
     shown["direction"] = np.select(
@@ -268,7 +273,7 @@ def process_map(edges: pd.DataFrame, *, title: str, columns: dict[str, int], top
                        legend=alt.Legend(orient="bottom"))
     tooltip = ["source:N", "target:N", "direction:N", alt.Tooltip("count:Q", format=",")] + [
         alt.Tooltip(f"{c}:Q", format=",.1f") for c in ("median_hours", "p90_hours") if c in shown]
-    most = float(shown["count"].max()) if len(shown) else 1.0
+    most = float(shown["count"].max())
     lines = alt.Chart(curves).mark_line(opacity=0.45, strokeCap="round").encode(
         x=x, y=y, detail="edge:N", order="step:Q", color=colour, tooltip=tooltip,
         strokeWidth=alt.StrokeWidth("count:Q", scale=alt.Scale(domain=[0, most], range=[0.6, 6]), legend=None))
@@ -277,7 +282,6 @@ def process_map(edges: pd.DataFrame, *, title: str, columns: dict[str, int], top
         size=alt.Size("count:Q", scale=alt.Scale(domain=[0, most], range=[25, 160]), legend=None))
     dots = alt.Chart(nodes).mark_circle(size=(2 * _NODE_PX) ** 2, color=_ACCENT, opacity=1).encode(
         x=x, y=y, tooltip=["activity:N", alt.Tooltip("loops:Q", title="repeats in a row")])
-    nodes["label_top"] = nodes["py"] - _NODE_PX - 3 - nodes["lines"] * _LINE_PX
     text = {"fontSize": 10, "baseline": "top", "lineBreak": "\n", "lineHeight": _LINE_PX}
     place = {"x": x, "y": alt.Y("label_top:Q", scale=None, axis=None), "text": "label:N"}
     halo = alt.Chart(nodes).mark_text(**text, stroke="white", strokeWidth=4, strokeOpacity=0.9).encode(**place)

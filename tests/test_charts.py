@@ -154,6 +154,14 @@ def test_process_map_with_30_activities_stays_readable():
     assert lines["encoding"]["strokeWidth"]["field"] == "count"
 
 
+def test_process_map_without_transitions_says_so():
+    # one activity repeating itself: a self-loop, which the map lists in tooltips, not as an arrow
+    edges = pd.DataFrame({"source": ["visit"], "target": ["visit"], "count": [3]})
+    spec = charts.process_map(edges, title="Paths", columns={"visit": 0}).to_dict()
+    assert spec["title"] == "Paths"
+    assert _rows(spec, spec["layer"][0]) == [{"text": "No transitions between two different activities to draw."}]
+
+
 def test_process_map_widens_with_the_stage_columns():
     edges, columns = _thirty_activities()
     three = {a: s for a, s in columns.items() if s < 3}
