@@ -178,38 +178,120 @@ def funnel(frame: pd.DataFrame, *, title: str, stage: str = "stage") -> alt.Laye
     return alt.layer(bars, text).properties(title=title, height=alt.Step(34))
 
 
-def process_map(edges: pd.DataFrame, *, title: str, columns: dict[str, int], top: int = 40) -> alt.LayerChart:
-    """A directly-follows graph laid out left to right: each activity in the column of its stage
-    (``columns``: activity → stage position), activities of one stage stacked in the order
-    ``columns`` lists them (the designed order of the event → stage map); the ``top`` most
-    frequent transitions drawn, thicker for more journeys. Self-loops are listed in the tooltip
-    of their node rather than drawn. ``edges``: ``source, target, count`` (as
-    :func:`cxnb.journey.directly_follows` returns them)."""
+_COLUMN_PX, _LINE_PX, _CHAR_PX, _NODE_PX, _HEADER_PX = 170, 12, 6, 7, 28
+_DIRECTIONS = {"forward": "#52606d", "within a stage": "#0891b2", "backward": _TARGET}
+
+
+def _bezier(p0: np.ndarray, control: np.ndarray, p2: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points and tangents of the quadratic Bézier curve ``p0 → p2`` bent towards ``control``."""
+    t = t[:, None]
+    points = (1 - t) ** 2 * p0 + 2 * (1 - t) * t * control + t ** 2 * p2
+    return points, 2 * (1 - t) * (control - p0) + 2 * t * (p2 - control)
+
+
+def _edge_paths(shown: pd.DataFrame, place: pd.DataFrame, samples: int = 24) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each transition as a curve (``edge, step, px, py``) and an arrowhead at its end (``px, py,
+    angle``, degrees clockwise from up). Curves bend to the left of their direction, so A → B
+    and B → A never overlap; transitions within a stage bow out sideways past the activities
+    stacked between them. Curves stop at the target's dot, where the arrowhead sits."""
+    curves, heads = [], []
+    for edge, row in enumerate(shown.itertuples(index=False)):
+        p0 = place.loc[row.source, ["px", "py"]].to_numpy(float)
+        p2 = place.loc[row.target, ["px", "py"]].to_numpy(float)
+        travel = p2 - p0
+        length = float(np.hypot(*travel))
+        left = np.array([travel[1], -travel[0]]) / length
+        bend = 0.12 * length if abs(travel[0]) > 1 else 0.3 * length + 24
+        control = (p0 + p2) / 2 + bend * left
+        t = np.linspace(0, 1, 200)
+        points, tangents = _bezier(p0, control, p2, t)
+        near_start = np.hypot(*(points - p0).T) < _NODE_PX + 1
+        near_end = np.hypot(*(points - p2).T) < _NODE_PX + 5
+        keep = np.flatnonzero(~near_start & ~near_end)
+        keep = keep[np.linspace(0, len(keep) - 1, samples).round().astype(int)]
+        curves.append(pd.DataFrame({"edge": edge, "step": np.arange(samples), "px": points[keep, 0],
+                                    "py": points[keep, 1]}))
+        end, tangent = points[keep[-1]], tangents[keep[-1]]
+        heads.append({"edge": edge, "px": end[0], "py": end[1],
+                      "angle": float(np.degrees(np.arctan2(tangent[0], -tangent[1])) % 360)})
+    facts = shown.reset_index(drop=True).rename_axis("edge").reset_index()
+    return (pd.concat(curves).merge(facts, on="edge"), pd.DataFrame(heads).merge(facts, on="edge"))
+
+
+def process_map(edges: pd.DataFrame, *, title: str, columns: dict[str, int], top: int = 40,
+                stages: list[str] | None = None) -> alt.LayerChart:
+    """A directly-follows graph laid out left to right by stage.
+
+    Each activity sits in the column of its stage (``columns``: activity → stage position),
+    activities of one stage stacked in the order ``columns`` lists them (the designed order of
+    the event → stage map), each name wrapped above its dot so names never run into the next
+    column or the activity above. The chart grows with the number of columns (170 px each) and
+    the tallest column. The ``top`` most frequent transitions are drawn as curves with an
+    arrowhead at the target, wider for more journeys and coloured by direction (forward,
+    within a stage, backward); A → B and B → A bend to opposite sides. Self-loops are listed in
+    the tooltip of their activity rather than drawn. ``stages`` (names in stage order) head the
+    columns. ``edges``: ``source, target, count`` (as :func:`cxnb.journey.directly_follows`
+    returns them; its hour columns go into the tooltips).
+
+    >>> edges = pd.DataFrame({"source": ["visit", "cart"], "target": ["cart", "visit"], "count": [9, 2]})
+    >>> spec = process_map(edges, title="Paths", columns={"visit": 0, "cart": 1}).to_dict()
+    >>> spec["width"], [layer["mark"]["type"] for layer in spec["layer"]]
+    (340, ['line', 'point', 'circle', 'text', 'text'])
+    """
     shown = edges[edges["source"].isin(columns) & edges["target"].isin(columns)]
     loops = shown[shown["source"] == shown["target"]].set_index("source")["count"]
     shown = shown[shown["source"] != shown["target"]].nlargest(top, "count").copy()
+    if shown.empty:  # e.g. every journey has a single event
+        note = pd.DataFrame({"text": ["No transitions between two different activities to draw."]})
+        return alt.layer(alt.Chart(note).mark_text(color=_MUTED, fontSize=12).encode(text="text:N")).properties(
+            title=title, width=_COLUMN_PX * max(len(stages or []), 2), height=60)
     listed = {activity: i for i, activity in enumerate(columns)}
     nodes = pd.DataFrame({"activity": sorted(set(shown["source"]) | set(shown["target"]),
                                               key=lambda a: (columns[a], listed[a]))})
-    nodes["x"] = nodes["activity"].map(columns)
-    nodes["y"] = nodes.groupby("x").cumcount()
-    nodes["y"] = nodes["y"] - nodes.groupby("x")["y"].transform("max") / 2  # centre each column
+    first = 0 if stages else nodes["activity"].map(columns).min()
+    nodes["column"] = nodes["activity"].map(columns) - first
+    n_columns = max(int(nodes["column"].max()) + 1, len(stages or []))
+    nodes["label"] = _wrapped(nodes["activity"], (_COLUMN_PX - 14) // _CHAR_PX)
+    nodes["lines"] = nodes["label"].str.count("\n") + 1
+    block = nodes["lines"] * _LINE_PX + 2 * _NODE_PX + 16  # name above, then the dot
+    bottom = block.groupby(nodes["column"]).cumsum()
+    total = bottom.groupby(nodes["column"]).transform("max")
+    top_px = _HEADER_PX if stages else 0
+    nodes["px"] = (nodes["column"] + 0.5) * _COLUMN_PX
+    nodes["py"] = top_px + (total.max() - total) / 2 + bottom - _NODE_PX - 4  # columns centred vertically
     nodes["loops"] = nodes["activity"].map(loops).fillna(0).astype(int)
-    place = nodes.set_index("activity")
-    shown["x"], shown["y"] = shown["source"].map(place["x"]), shown["source"].map(place["y"])
-    shown["x2"], shown["y2"] = shown["target"].map(place["x"]), shown["target"].map(place["y"])
-    x_scale = alt.Scale(domain=[nodes["x"].min() - 0.5, nodes["x"].max() + 0.5])
-    x = alt.X("x:Q", axis=None, scale=x_scale)
-    y = alt.Y("y:Q", axis=None, scale=alt.Scale(domain=[nodes["y"].max() + 0.7, nodes["y"].min() - 0.7]))
-    arrows = alt.Chart(shown).mark_rule(color=_MUTED, opacity=0.7).encode(
-        x=x, y=y, x2="x2:Q", y2="y2:Q", strokeWidth=alt.StrokeWidth("count:Q", scale=alt.Scale(range=[0.5, 7]),
-                                                                     legend=None),
-        tooltip=["source:N", "target:N", alt.Tooltip("count:Q", format=",")])
-    dots = alt.Chart(nodes).mark_circle(size=260, color=_ACCENT).encode(
+    nodes["label_top"] = nodes["py"] - _NODE_PX - 3 - nodes["lines"] * _LINE_PX
+    height = int(top_px + total.max() + 8)
+    order = {activity: column for activity, column in zip(nodes["activity"], nodes["column"])}
+    shown["direction"] = np.select(
+        [shown["target"].map(order) > shown["source"].map(order), shown["target"].map(order) == shown["source"].map(order)],
+        ["forward", "within a stage"], "backward")
+    curves, heads = _edge_paths(shown, nodes.set_index("activity"))
+    x, y = alt.X("px:Q", scale=None, axis=None), alt.Y("py:Q", scale=None, axis=None)
+    colour = alt.Color("direction:N", title="transition", scale=alt.Scale(domain=list(_DIRECTIONS),
+                                                                          range=list(_DIRECTIONS.values())),
+                       legend=alt.Legend(orient="bottom"))
+    tooltip = ["source:N", "target:N", "direction:N", alt.Tooltip("count:Q", format=",")] + [
+        alt.Tooltip(f"{c}:Q", format=",.1f") for c in ("median_hours", "p90_hours") if c in shown]
+    most = float(shown["count"].max())
+    lines = alt.Chart(curves).mark_line(opacity=0.45, strokeCap="round").encode(
+        x=x, y=y, detail="edge:N", order="step:Q", color=colour, tooltip=tooltip,
+        strokeWidth=alt.StrokeWidth("count:Q", scale=alt.Scale(domain=[0, most], range=[0.6, 6]), legend=None))
+    arrows = alt.Chart(heads).mark_point(shape="triangle", filled=True, opacity=0.9).encode(
+        x=x, y=y, angle=alt.Angle("angle:Q", scale=None), color=colour, tooltip=tooltip,
+        size=alt.Size("count:Q", scale=alt.Scale(domain=[0, most], range=[25, 160]), legend=None))
+    dots = alt.Chart(nodes).mark_circle(size=(2 * _NODE_PX) ** 2, color=_ACCENT, opacity=1).encode(
         x=x, y=y, tooltip=["activity:N", alt.Tooltip("loops:Q", title="repeats in a row")])
-    names = alt.Chart(nodes).mark_text(dy=-13, fontSize=10, color=_INK).encode(x=x, y=y, text="activity:N")
-    height = max(220, 34 * int(nodes.groupby("x").size().max()))
-    return alt.layer(arrows, dots, names).properties(title=title, width=760, height=height)
+    text = {"fontSize": 10, "baseline": "top", "lineBreak": "\n", "lineHeight": _LINE_PX}
+    place = {"x": x, "y": alt.Y("label_top:Q", scale=None, axis=None), "text": "label:N"}
+    halo = alt.Chart(nodes).mark_text(**text, stroke="white", strokeWidth=4, strokeOpacity=0.9).encode(**place)
+    names = alt.Chart(nodes).mark_text(**text, color=_INK).encode(**place)
+    layers = [lines, arrows, dots, halo, names]
+    if stages:
+        header = pd.DataFrame({"stage": stages, "px": (np.arange(len(stages)) + 0.5) * _COLUMN_PX, "py": 12.0})
+        layers.append(alt.Chart(header).mark_text(fontSize=12, fontWeight="bold", color=_INK).encode(
+            x=x, y=y, text="stage:N"))
+    return alt.layer(*layers).properties(title=title, width=n_columns * _COLUMN_PX, height=height)
 
 
 def journey_map(stages: pd.DataFrame, *, title: str) -> alt.VConcatChart:

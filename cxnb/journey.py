@@ -42,6 +42,9 @@ __all__ = [
     "variants",
     "rework",
     "funnel",
+    "label_journeys",
+    "stage_conversion",
+    "conversion_spread",
     "DesignComparison",
     "compare_design",
     "journey_quality",
@@ -439,6 +442,111 @@ def funnel(events, stages, *, by=None, confidence: float = 0.95) -> pd.DataFrame
                    "median_hours_to_next", "p90_hours_to_next"]]
 
 
+def label_journeys(events, customers: pd.DataFrame | None = None, *, attributes=()):
+    """Events with what describes their whole journey, to split a funnel by it.
+
+    ``entry_channel`` is the channel of the journey's first event (ties at the first time broken
+    by ``seq``, then by channel name); each of ``attributes`` present in ``customers`` (such as
+    ``region`` or ``plan``) is the attribute of the event's customer, joined on ``customer_id``.
+    A journey then counts in one group only, unlike ``funnel(by="channel")``, where a journey
+    counts in each channel it has events in.
+
+    Parameters
+    ----------
+    events : pandas/Polars DataFrame or DuckDB relation
+        Canonical events (``journey_id, timestamp``; ``channel``, ``customer_id``, ``seq`` used
+        when present).
+    customers : pandas.DataFrame, optional
+        The customers table (``customer_id`` and the attributes).
+    attributes : list of str
+        Customer columns to bring in; those the customers table lacks are left out.
+
+    Returns
+    -------
+    The events, in their engine, with ``entry_channel`` (when they have ``channel``) and the
+    attributes found (missing for customers not in the table).
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({"journey_id": ["a", "a", "b"], "customer_id": ["c1", "c1", "c2"],
+    ...                     "timestamp": pd.to_datetime(["2024-01-02", "2024-01-01", "2024-01-01"], utc=True),
+    ...                     "channel": ["web", "email", "app"], "stage": ["buy", "discover", "discover"]})
+    >>> people = pd.DataFrame({"customer_id": ["c1", "c2"], "region": ["north", "south"]})
+    >>> label_journeys(log, people, attributes=["region", "plan"])[["journey_id", "entry_channel", "region"]]
+      journey_id entry_channel region
+    0          a         email  north
+    1          a         email  north
+    2          b           app  south
+    """
+    frame = native(events)
+    require(frame, ["journey_id", "timestamp"], "label_journeys")
+    out = frame.with_row_index("_row") if isinstance(frame, nw.DataFrame) else frame
+    if "channel" in frame.columns:
+        order = ["seq"] if "seq" in frame.columns else []
+        first = frame.filter(nw.col("timestamp") == nw.col("timestamp").min().over("journey_id"))
+        for column in order:
+            first = first.filter(nw.col(column) == nw.col(column).min().over("journey_id"))
+        entry = first.group_by("journey_id").agg(entry_channel=nw.col("channel").min())
+        out = out.join(entry, on="journey_id", how="left")
+    wanted = [a for a in names(attributes) if customers is not None and a in customers.columns]
+    if wanted:
+        require(frame, ["customer_id"], "label_journeys with customer attributes")
+        people = nw.from_native(customers[["customer_id", *wanted]].drop_duplicates("customer_id"))
+        people = people.lazy(backend=frame.implementation) if isinstance(frame, nw.LazyFrame) else \
+            nw.from_arrow(people.to_arrow(), backend=frame.implementation)
+        out = out.join(people, on="customer_id", how="left")
+    if isinstance(out, nw.DataFrame):  # eager joins may reorder rows: keep the caller's order
+        out = out.sort("_row").drop("_row")
+    return out.to_native()
+
+
+def stage_conversion(grouped: pd.DataFrame, stage: str, by: str, *, min_base: int = 30) -> pd.DataFrame:
+    """One stage's conversion per group, from ``funnel(..., by=by)``, for a dot chart.
+
+    Returns ``<by>, n, value, ci_low, ci_high, flag``: journeys reaching the stage, their
+    conversion to the next stage in percent with its interval, and ``insufficient_base`` where
+    fewer than ``min_base`` journeys reached it; highest conversion first.
+
+    >>> grouped = pd.DataFrame({"channel": ["web", "app"], "stage": ["buy", "buy"], "reached": [200, 12],
+    ...                         "conversion": [40.0, 50.0], "ci_low": [33.5, 25.4], "ci_high": [46.9, 74.6]})
+    >>> stage_conversion(grouped, "buy", "channel")[["channel", "n", "value", "flag"]]
+      channel    n  value               flag
+    0     app   12   50.0  insufficient_base
+    1     web  200   40.0
+    """
+    rows = grouped[grouped["stage"] == stage]
+    if rows.empty:
+        raise CxnbError(f"stage {stage!r} is not in the funnel; its stages are {', '.join(grouped['stage'].unique())}")
+    out = pd.DataFrame({by: rows[by].fillna("unknown").astype(str).to_numpy(), "n": rows["reached"].to_numpy(),
+                        "value": rows["conversion"].to_numpy(dtype=float),
+                        "ci_low": rows["ci_low"].to_numpy(dtype=float), "ci_high": rows["ci_high"].to_numpy(dtype=float)})
+    out["flag"] = np.where(out["n"] < min_base, "insufficient_base", "")
+    return out.sort_values(["value", by], ascending=[False, True], ignore_index=True)
+
+
+def conversion_spread(table: pd.DataFrame, by: str) -> dict | None:
+    """The groups converting most and least in :func:`stage_conversion`'s ``table``, among those
+    with enough base, for a sentence; None when fewer than two groups have enough base.
+
+    Keys: ``high, high_value, high_low, high_high`` and the same for ``low``, and ``overlap``:
+    ``"overlap"`` when the two intervals overlap, else ``"do not overlap"``.
+
+    >>> table = pd.DataFrame({"channel": ["app", "web"], "n": [90, 200], "value": [50.0, 40.0],
+    ...                       "ci_low": [39.9, 33.5], "ci_high": [60.1, 46.9], "flag": ["", ""]})
+    >>> spread = conversion_spread(table, "channel")
+    >>> spread["high"], spread["low"], spread["overlap"]
+    ('app', 'web', 'overlap')
+    """
+    readable = table[table["flag"] == ""].sort_values("value", ascending=False)
+    if len(readable) < 2:
+        return None
+    high, low = readable.iloc[0], readable.iloc[-1]
+    out = {f"{name}{suffix}": row[column] for name, row in (("high", high), ("low", low))
+           for suffix, column in (("", by), ("_value", "value"), ("_low", "ci_low"), ("_high", "ci_high"))}
+    out["overlap"] = "overlap" if low["ci_high"] >= high["ci_low"] else "do not overlap"
+    return out
+
+
 @dataclass(frozen=True)
 class DesignComparison:
     """The designed journey against the mined one (stage level).
@@ -583,18 +691,20 @@ def journey_quality(events) -> pd.DataFrame:
         "tied_timestamp": _count(ties, nw.col("_n").sum()),
     }
     tie_break = "ordered by `seq` (file order)" if has_seq else "ordered by activity name (the table has no `seq`)"
-    messages = {
-        "missing_timestamp": "events have no timestamp: they cannot be placed in a journey and are left out "
-                             "of the mined journey; fix the time column at the source",
-        "missing_stage": "events have no stage: they are left out of stage-level journeys, the funnel and the "
-                         "design comparison; map their events in `journey.event_stage_map`",
-        "repeated_event": "events repeat another event's journey, time and event: they are kept (each counts, "
-                          "and shows as a self-loop); remove them at the source if they were loaded twice",
-        "single_event_journey": "journeys have a single event: they start and end on it and add no transition",
-        "tied_timestamp": f"events share their timestamp with another event of the same journey: {tie_break}",
+    messages = {  # check: (one, several, what it means)
+        "missing_timestamp": ("event has", "events have", "no timestamp: left out of the mined journey (it cannot "
+                              "be placed in one); fix the time column at the source"),
+        "missing_stage": ("event has", "events have", "no stage: left out of stage-level journeys, the funnel and "
+                          "the design comparison; map the event in `journey.event_stage_map`"),
+        "repeated_event": ("event repeats", "events repeat", "an earlier event's journey, time and event: kept (each "
+                           "counts, and shows as a self-loop); remove repeats at the source if loaded twice"),
+        "single_event_journey": ("journey has", "journeys have", "a single event: it starts and ends the journey, "
+                                 "which adds no transition"),
+        "tied_timestamp": ("event shares", "events share", "a timestamp with another event of the same journey: "
+                           + tie_break),
     }
-    rows = [(check, counts[check], f"{counts[check]:,} {message}.")
-            for check, message in messages.items() if counts[check] is not None]
+    rows = [(check, counts[check], f"{counts[check]:,} {one if counts[check] == 1 else several} {meaning}.")
+            for check, (one, several, meaning) in messages.items() if counts[check] is not None]
     return pd.DataFrame(rows, columns=["check", "count", "message"])
 
 

@@ -23,7 +23,7 @@ from cxnb.errors import CxnbError
 from cxnb.kpis import kpi_frame
 from cxnb.metrics import PERIODS
 from cxnb.redact import PII_KINDS, find_pii, redact
-from cxnb.schema import TABLES
+from cxnb.schema import CODE_NOTE, TABLES, ZONE_NOTE
 
 __all__ = [
     "inventory",
@@ -384,19 +384,32 @@ def _response_checks(responses: pd.DataFrame | None) -> list[dict]:
     return rows
 
 
-def _code_checks(bundle: Bundle) -> list[dict]:
-    """Recodings the loader noted (severity "info"), plus declared codes that never occurred."""
-    rows, seen = [], set()
-    notes = bundle.problems[bundle.problems["severity"] == "info"]
-    for note in notes.itertuples():
+def _noted(bundle: Bundle, check: str, start: str) -> list[dict]:
+    """One row per problem the loader noted whose text begins with ``start``, with the ids of
+    the first rows it lists as examples."""
+    rows = []
+    for note in bundle.problems[bundle.problems["problem"].str.startswith(start)].itertuples():
         frame, source = bundle.tables.get(note.table), bundle.sources.get(note.table)
         examples = []
         if frame is not None and source is not None:
             positions = source.row_numbers.get_indexer(note.rows[:_EXAMPLES])
             examples = frame[TABLES[note.table].key[0]].iloc[positions].astype(str).tolist()
-        rows.append(_row("missing_value_codes", note.table, note.column, note.problem, frame, count=int(note.n_rows),
+        rows.append(_row(check, note.table, note.column, note.problem, frame, count=int(note.n_rows),
                          examples=examples))
-        seen.add((note.table, note.column))
+    return rows
+
+
+def _zone_checks(bundle: Bundle) -> list[dict]:
+    """Timestamp columns the loader found written in more than one zone, or one row saying none was."""
+    return _noted(bundle, "mixed_time_zones", ZONE_NOTE) or [_row(
+        "mixed_time_zones", None, None, "timestamp columns written in more than one zone (offsets such as +01:00, "
+        "Z, times without a zone); none found", count=0)]
+
+
+def _code_checks(bundle: Bundle) -> list[dict]:
+    """Recodings the loader noted, plus declared codes that never occurred."""
+    rows = _noted(bundle, "missing_value_codes", CODE_NOTE)
+    seen = {(row["table"], row["column"]) for row in rows}
     for name, frame in bundle.tables.items():
         source = bundle.config.sources.get(name)
         for column in frame.columns:
@@ -406,7 +419,7 @@ def _code_checks(bundle: Bundle) -> list[dict]:
             codes = source.codes_for(column)
             if codes and (name, column) not in seen:
                 rows.append(_row("missing_value_codes", name, column,
-                                 f"missing-value code ({', '.join(map(str, codes))}) read as missing", frame, count=0))
+                                 f"{CODE_NOTE} ({', '.join(map(str, codes))}) read as missing", frame, count=0))
                 seen.add((name, column))
     if not seen:
         rows.append(_row("missing_value_codes", None, None,
@@ -432,7 +445,9 @@ def audit(bundle: Bundle, *, now=None) -> pd.DataFrame:
 
     Checks, in order: ``duplicate_submissions``, ``speeders`` (factor 3),
     ``straight_liners`` (see their functions); ``impossible_timestamps`` (one row per table,
-    column and rule of :func:`impossible_timestamps`); ``missing_value_codes`` (each recoding
+    column and rule of :func:`impossible_timestamps`); ``mixed_time_zones`` (each timestamp
+    column written in more than one zone, as the loader noted it; ``count`` = the values outside
+    the commonest zone); ``missing_value_codes`` (each recoding
     of a declared code such as 99 "don't know", as the loader noted it in
     ``bundle.problems``, and each column with a declared code that never occurred); and
     ``missing_values`` (each optional canonical column present, e.g. ``responses.comment``,
@@ -462,13 +477,13 @@ def audit(bundle: Bundle, *, now=None) -> pd.DataFrame:
     0   duplicate_submissions  responses  customer_id + answers     15
     1                speeders  responses       duration_seconds     22
     2         straight_liners  responses               rating_*     28
-    15    missing_value_codes  responses                    ces     16
+    16    missing_value_codes  responses                    ces     16
     """
     rows = _response_checks(bundle.tables.get("responses"))
     for found in impossible_timestamps(bundle, now=now).itertuples():
         rows.append(_row("impossible_timestamps", found.table, found.column, found.rule, bundle.tables[found.table],
                          count=found.count, examples=found.examples))
-    rows += _code_checks(bundle) + _missing_checks(bundle)
+    rows += _zone_checks(bundle) + _code_checks(bundle) + _missing_checks(bundle)
     report = pd.DataFrame(rows, columns=AUDIT_COLUMNS)
     report["count"] = report["count"].astype("Int64")
     return report

@@ -5,7 +5,9 @@ file, which breaks ties between events of one journey at the same time). :func:`
 (text cells as read from a file, or typed columns from Parquet) into the canonical types
 and returns every problem it finds instead of stopping at the first:
 
-- ids are strings (leading zeros kept), timestamps timezone-aware UTC,
+- ids are strings (leading zeros kept), timestamps timezone-aware UTC (each value by its own
+  offset, values without one in the source's zone; a column mixing zones is reported with the
+  count in each),
 - scores are nullable integers on their declared scale, after the source's missing-value
   codes (e.g. 99 "don't know") became missing,
 - numbers parse with the source's decimal mark, booleans from true/false/yes/no/1/0,
@@ -25,13 +27,18 @@ import pandas as pd
 
 from cxnb.config import ClientConfig
 
-__all__ = ["Column", "TableSpec", "TABLES", "PROBLEM_COLUMNS", "SEVERITIES", "problem", "normalise",
-           "check_foreign_keys"]
+__all__ = ["Column", "TableSpec", "TABLES", "PROBLEM_COLUMNS", "SEVERITIES", "CODE_NOTE", "ZONE_NOTE", "problem",
+           "normalise", "check_foreign_keys"]
 
 PROBLEM_COLUMNS = ["table", "column", "rows", "n_rows", "examples", "problem", "severity"]
 SEVERITIES = ("error", "warning", "info")  # only errors stop loading
+CODE_NOTE = "missing-value code"
+"""How a problem noting values recoded to missing begins (e.g. 99 "don't know")."""
+ZONE_NOTE = "timestamps in mixed zones"
+"""How a problem noting a timestamp column written in more than one zone begins."""
 _MAX_ROWS_LISTED = 20
 _OFFSET = re.compile(r"(?:[zZ]|[+-]\d\d:?\d\d)$")
+_OFFSET_PARTS = re.compile(r"(?:[zZ]|([+-]\d\d):?(\d\d))$")
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
 
@@ -185,13 +192,15 @@ def _to_timestamp(s: pd.Series, ctx: _Context, name: str) -> pd.Series:
         if ctx.datetime_format:
             parsed = pd.to_datetime(text, format=ctx.datetime_format, errors="coerce")
         else:
-            aware = text.str.contains(_OFFSET, na=False).to_numpy()
+            zone = _zone_of(text)
+            aware = zone.notna().to_numpy()
             parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
             if aware.any():
                 parsed[aware] = pd.to_datetime(text[aware], format="ISO8601", errors="coerce", utc=True)
             if (~aware).any():
                 naive = pd.to_datetime(text[~aware], format="ISO8601", errors="coerce")
                 parsed[~aware] = _localise(naive, ctx.timezone)
+            _report_zones(zone, parsed.notna().to_numpy(), text, ctx, name)
         hint = f"expected {ctx.datetime_format!r}" if ctx.datetime_format else (
             "expected ISO 8601 such as 2025-03-01 14:22:05; declare "
             f"`sources.{ctx.table}.datetime_format` for another layout")
@@ -199,6 +208,42 @@ def _to_timestamp(s: pd.Series, ctx: _Context, name: str) -> pd.Series:
     if getattr(parsed.dt, "tz", None) is None:
         parsed = _localise(parsed, ctx.timezone)
     return parsed.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
+
+
+def _zone_of(text: pd.Series) -> pd.Series:
+    """Each timestamp text's zone as written: ``UTC`` (``Z``, ``+00:00``), an offset such as
+    ``+01:00``, or missing for a value without one. (The few distinct endings are named once
+    each, then mapped: a regular expression per value costs seconds on a million rows.)"""
+    tails = text.str[-6:].where(text.str.contains(_OFFSET, na=False))
+    names = {}
+    for tail in tails.dropna().unique():
+        hours, minutes = _OFFSET_PARTS.search(tail).groups()
+        names[tail] = "UTC" if hours is None or f"{hours[1:]}{minutes}" == "0000" else f"{hours}:{minutes}"
+    return tails.map(names).astype("str")
+
+
+def _report_zones(zone: pd.Series, parsed: np.ndarray, text: pd.Series, ctx: _Context, name: str) -> None:
+    """Say so when one column writes its times in more than one zone: how many values in each
+    and what was done with them. The values are already converted (each by its own offset,
+    those without one in the source's zone); this makes the mixture visible. The rows listed
+    are those not in the commonest zone. A warning when times without a zone sit beside times
+    with one (their zone is an assumption), information otherwise."""
+    zones = zone[parsed].fillna("")  # "" = written without a zone
+    counts = zones.value_counts()
+    if len(counts) < 2:
+        return
+    counts = counts.sort_index().sort_values(ascending=False, kind="stable")
+    where = {z: "without a zone" if z == "" else "in UTC" if z == "UTC" else f"at {z}" for z in counts.index}
+    common = counts.index[0]
+    message = (f"{ZONE_NOTE} ({', '.join(f'{n:,} {where[z]}' for z, n in counts.items())}): "
+               "each converted to UTC")
+    if "" in counts:
+        message += (f", those without a zone read in {ctx.timezone} (the source's zone; set "
+                    f"`sources.{ctx.table}.timezone` if they are in another)")
+    message += f"; rows listed: those not {where[common]}, the commonest"
+    mask = np.zeros(len(text), dtype=bool)
+    mask[np.flatnonzero(parsed)[(zones != common).to_numpy()]] = True
+    ctx.report(name, mask, message, text, "warning" if "" in counts else "info")
 
 
 def _localise(naive: pd.Series, zone: str) -> pd.Series:
@@ -228,7 +273,7 @@ def _to_score(s: pd.Series, ctx: _Context, name: str) -> pd.Series:
     codes = ctx.source.codes_for(name)
     if codes:
         coded = text.isin([str(c) for c in codes]).to_numpy()
-        ctx.report(name, coded, f"missing-value code ({', '.join(map(str, codes))}) read as missing", text, "info")
+        ctx.report(name, coded, f"{CODE_NOTE} ({', '.join(map(str, codes))}) read as missing", text, "info")
         s = s.where(~coded)
     values = _to_number(s, ctx, name)
     scale = ctx.config.scales.review if ctx.table == "reviews" else ctx.config.scales.for_column(name)

@@ -1,6 +1,7 @@
 """Chart specs: title, encodings, intervals drawn, target line, flagged groups visible."""
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -104,11 +105,69 @@ def test_process_map_places_activities_by_stage_and_keeps_the_busiest_transition
     edges = pd.DataFrame({"source": ["visit", "visit", "cart", "cart", "pay"], "target": ["cart", "visit", "pay", "visit", "pay"],
                           "count": [50, 7, 30, 4, 2]})
     spec = charts.process_map(edges, title="Process map", columns={"visit": 0, "cart": 1, "pay": 2}, top=2).to_dict()
-    arrows, dots, names = spec["layer"]
+    lines, arrows, dots, halo, names = spec["layer"]
     drawn = {(r["source"], r["target"]) for r in _rows(spec, arrows)}
     assert drawn == {("visit", "cart"), ("cart", "pay")}  # top 2; self-loops are not drawn
-    nodes = {r["activity"]: (r["x"], r["loops"]) for r in _rows(spec, dots)}
+    nodes = {r["activity"]: (r["column"], r["loops"]) for r in _rows(spec, dots)}
     assert nodes == {"visit": (0, 7), "cart": (1, 0), "pay": (2, 2)}
+
+
+def _thirty_activities() -> tuple[pd.DataFrame, dict]:
+    """30 activities with long names in 6 stages; each goes on to two of the next stage, and
+    every stage has a pair of opposite transitions within it."""
+    columns = {f"stage {s} activity {a} with a long descriptive name": s for s in range(6) for a in range(5)}
+    names = list(columns)
+    rows = [(names[5 * s + a], names[5 * (s + 1) + (a + k) % 5], 10 + a + k) for s in range(5) for a in range(5)
+            for k in (0, 2)]
+    rows += [(names[5 * s], names[5 * s + 3], 8) for s in range(6)] + [(names[5 * s + 3], names[5 * s], 5) for s in range(6)]
+    return pd.DataFrame(rows, columns=["source", "target", "count"]), columns
+
+
+def test_process_map_with_30_activities_stays_readable():
+    edges, columns = _thirty_activities()
+    spec = charts.process_map(edges, title="Paths", columns=columns, top=len(edges),
+                              stages=[f"stage {s}" for s in range(6)]).to_dict()
+    lines, arrows, dots, halo, names = spec["layer"][:5]
+    nodes = pd.DataFrame(_rows(spec, dots))
+    assert len(nodes) == 30
+    assert spec["width"] == 6 * 170  # 170 px a stage column
+    # no name runs into the next column: 10 px text at most 6 px a character
+    longest = max(len(line) for label in nodes["label"] for line in label.split("\n"))
+    assert longest * 6 <= 170 - 10
+    # within a column, each name sits between the dot above it and its own dot, never overlapping
+    for _, column in nodes.sort_values("py").groupby("column"):
+        label_bottom = column["label_top"] + 12 * column["lines"]
+        assert (label_bottom <= column["py"] - 7).all()
+        assert (column["label_top"].iloc[1:].to_numpy() >= column["py"].iloc[:-1].to_numpy() + 7).all()
+    # direction: an arrowhead per transition, turned the way it goes; A → B and B → A apart
+    heads = pd.DataFrame(_rows(spec, arrows))
+    assert arrows["mark"]["shape"] == "triangle" and arrows["encoding"]["angle"]["field"] == "angle"
+    assert len(heads) == len(edges)
+    forward = heads[heads["direction"] == "forward"]
+    assert forward["angle"].between(10, 170).all()  # pointing rightwards (90 = straight right)
+    curves = pd.DataFrame(_rows(spec, lines))
+    there = curves[(curves["source"] == edges["source"].iloc[-12]) & (curves["target"] == edges["target"].iloc[-12])]
+    back = curves[(curves["source"] == edges["target"].iloc[-12]) & (curves["target"] == edges["source"].iloc[-12])]
+    # the pair within the first stage bows out on opposite sides of its column (centre 85 px)
+    assert np.sign(there["px"].mean() - 85) == -np.sign(back["px"].mean() - 85)
+    assert set(heads["direction"]) == {"forward", "within a stage"}
+    assert lines["encoding"]["strokeWidth"]["field"] == "count"
+
+
+def test_process_map_without_transitions_says_so():
+    # one activity repeating itself: a self-loop, which the map lists in tooltips, not as an arrow
+    edges = pd.DataFrame({"source": ["visit"], "target": ["visit"], "count": [3]})
+    spec = charts.process_map(edges, title="Paths", columns={"visit": 0}).to_dict()
+    assert spec["title"] == "Paths"
+    assert _rows(spec, spec["layer"][0]) == [{"text": "No transitions between two different activities to draw."}]
+
+
+def test_process_map_widens_with_the_stage_columns():
+    edges, columns = _thirty_activities()
+    three = {a: s for a, s in columns.items() if s < 3}
+    narrow = charts.process_map(edges, title="Paths", columns=three).to_dict()
+    wide = charts.process_map(edges, title="Paths", columns=columns).to_dict()
+    assert (narrow["width"], wide["width"]) == (3 * 170, 6 * 170)
 
 
 def test_journey_map_has_its_five_lanes_in_stage_order():

@@ -146,6 +146,38 @@ def test_duplicate_ids(make_config):
     assert (row["column"], row["rows"], row["examples"]) == ("response_id", [2, 4], ["S1"])
 
 
+def test_timestamps_in_mixed_zones_are_converted_counted_and_named(make_config):
+    bundle = load_bundle(make_config({"events": "bad_events_mixed_zones.csv"}, timezone="Europe/Berlin"))
+    # converted by hand: offset subtracted; times without a zone read in Berlin (CET +01:00 in
+    # March, CEST +02:00 in July, so J2's 10:00 "buy" is 08:00 UTC, before its 08:30 "cart")
+    assert bundle.events["timestamp"].tolist() == [pd.Timestamp(t, tz="UTC") for t in [
+        "2025-03-01 08:00", "2025-03-01 08:30", "2025-03-01 09:15",
+        "2025-07-01 08:00", "2025-07-01 08:30", "2025-07-01 08:00"]]
+    zones = bundle.problems[bundle.problems["problem"].str.startswith("timestamps in mixed zones")]
+    assert len(zones) == 1
+    found = zones.iloc[0]
+    # hand count of the fixture: +01:00 three times (one written +0100), Z once, no zone twice
+    assert found["problem"] == (
+        "timestamps in mixed zones (3 at +01:00, 2 without a zone, 1 in UTC): each converted to UTC, those "
+        "without a zone read in Europe/Berlin (the source's zone; set `sources.events.timezone` if they are "
+        "in another); rows listed: those not at +01:00, the commonest")
+    assert (found["table"], found["column"], found["severity"]) == ("events", "timestamp", "warning")
+    assert found["rows"] == [3, 4, 7] and found["n_rows"] == 3  # spreadsheet rows (header = 1)
+    assert bundle.summary().loc[0, "warnings"] == 3
+
+
+def test_offsets_without_naive_times_are_information(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("journey_id,timestamp,event\nJ1,2025-03-29T23:30:00+01:00,a\nJ1,2025-03-30T10:15:00+02:00,b\n"
+                    "J1,2025-03-30T10:20:00+02:00,c\n", encoding="utf-8")
+    config = tmp_path / "client.yaml"
+    config.write_text(f"name: T\ntimezone: UTC\nsources: {{events: {{path: {path.name}}}}}\n", encoding="utf-8")
+    found = load_bundle(config).problems.iloc[0]
+    assert found["severity"] == "info" and found["rows"] == [2]  # row 2: the one +01:00 value
+    assert found["problem"].startswith("timestamps in mixed zones (2 at +02:00, 1 at +01:00): each converted "
+                                       "to UTC; rows listed")
+
+
 def test_inputs_are_never_written(make_config):
     before = {p.name: (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest()) for p in DATA.iterdir()}
     load_bundle(make_config({"customers": "leading_zero_ids.csv", "reviews": "utf16.csv",

@@ -120,7 +120,12 @@ def test_single_event_journeys_start_end_and_have_no_transition():
     assert journey.start_end(events).values.tolist() == [["visit", 3, 2], ["buy", 0, 1]]
     assert edges(journey.directly_follows(events)) == {("visit", "buy"): 1}
     assert journey.variants(events)[["variant", "journeys"]].values.tolist() == [["visit", 2], ["visit → buy", 1]]
-    assert journey.journey_quality(events).set_index("check").loc["single_event_journey", "count"] == 2
+    quality = journey.journey_quality(events).set_index("check")
+    assert quality.loc["single_event_journey", "count"] == 2
+    assert quality.loc["single_event_journey", "message"] == (
+        "2 journeys have a single event: it starts and ends the journey, which adds no transition.")
+    one = journey.journey_quality(events[events["journey_id"] != "t"]).set_index("check")
+    assert one.loc["single_event_journey", "message"].startswith("1 journey has a single event:")
 
 
 def test_repeated_events_are_kept_counted_and_show_as_rework():
@@ -129,7 +134,9 @@ def test_repeated_events_are_kept_counted_and_show_as_rework():
                   ("b", 0, "cart"), ("b", 1, "cart")])
     quality = journey.journey_quality(events).set_index("check")
     assert quality.loc["repeated_event", "count"] == 1  # hand count: the second 09:00 visit
-    assert quality.loc["repeated_event", "message"].startswith("1 events repeat")
+    assert quality.loc["repeated_event", "message"] == (
+        "1 event repeats an earlier event's journey, time and event: kept (each counts, and shows as a "
+        "self-loop); remove repeats at the source if loaded twice.")
     rework = journey.rework(events).set_index("activity")
     # visit: 3 times in a (2 repeats, 1 self-loop); cart: twice in b (1 repeat, 1 self-loop), once in a
     assert rework.loc["visit"].tolist() == [1, 2, 1]
@@ -143,7 +150,9 @@ def test_missing_timestamps_are_left_out_and_counted():
     assert edges(journey.directly_follows(events)) == {("visit", "buy"): 1}
     quality = journey.journey_quality(events).set_index("check")
     assert quality.loc["missing_timestamp", "count"] == 1
-    assert "left out" in quality.loc["missing_timestamp", "message"]
+    assert quality.loc["missing_timestamp", "message"] == (
+        "1 event has no timestamp: left out of the mined journey (it cannot be placed in one); fix the time "
+        "column at the source.")
 
 
 STAGES = ["discover", "consider", "purchase", "use"]
@@ -203,6 +212,33 @@ def test_funnel_by_group_keeps_empty_stages():
     assert result[["channel", "stage", "reached"]].values.tolist() == [
         ["app", "discover", 1], ["app", "consider", 1], ["app", "purchase", 1], ["app", "use", 0],
         ["web", "discover", 2], ["web", "consider", 0], ["web", "purchase", 0], ["web", "use", 0]]
+
+
+def test_funnel_by_entry_channel_and_customer_region_counts_each_journey_once():
+    # a enters on app at 09:00 (tied with a web event; the file lists app first), b on web; c's customer
+    # is not in the customers table
+    events = log([("a", 0, "ad", "discover"), ("a", 0, "page", "consider"), ("a", 1, "buy", "purchase"),
+                  ("b", 0, "ad", "discover"), ("b", 2, "page", "consider"), ("c", 0, "ad", "discover")])
+    events["channel"] = ["app", "web", "web", "web", "app", "web"]
+    events["customer_id"] = ["k1", "k1", "k1", "k2", "k2", "k9"]
+    customers = pd.DataFrame({"customer_id": ["k1", "k2"], "region": ["north", "south"]})
+    for name, frame in engines(events).items():
+        labelled = journey.label_journeys(frame, customers, attributes=["region", "segment"])
+        entry = journey.funnel(labelled, STAGES, by="entry_channel")
+        # hand count: app = {a} reaches purchase; web = {b, c}: both discover, b consider
+        assert entry[["entry_channel", "stage", "reached"]].values.tolist() == [
+            ["app", "discover", 1], ["app", "consider", 1], ["app", "purchase", 1], ["app", "use", 0],
+            ["web", "discover", 2], ["web", "consider", 1], ["web", "purchase", 0], ["web", "use", 0]], name
+        region = journey.funnel(labelled, STAGES, by="region").fillna({"region": "none"})
+        assert region.query("stage == 'discover'")[["region", "reached"]].values.tolist() == [
+            ["north", 1], ["south", 1], ["none", 1]], name
+    consider = journey.stage_conversion(journey.funnel(labelled, STAGES, by="entry_channel"), "consider",
+                                        "entry_channel", min_base=2)
+    # app: a goes on from consider (1 of 1); web: b stops there (0 of 1); both under a base of 2
+    assert consider[["entry_channel", "n", "value", "flag"]].values.tolist() == [
+        ["app", 1, 100.0, "insufficient_base"], ["web", 1, 0.0, "insufficient_base"]]
+    with pytest.raises(CxnbError, match="stage 'pay' is not in the funnel; its stages are discover, consider"):
+        journey.stage_conversion(journey.funnel(events, STAGES), "pay", "entry_channel")
 
 
 def test_clear_errors():

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from cxnb import CxnbError, load_sample, sample_truth
-from cxnb.bundle import Bundle
+from cxnb.bundle import Bundle, load_bundle
 from cxnb.config import ClientConfig
 from cxnb.quality import (
     AUDIT_COLUMNS,
@@ -23,8 +23,8 @@ from cxnb.quality import (
 )
 from cxnb.schema import PROBLEM_COLUMNS
 
-CHECKS = ["duplicate_submissions", "speeders", "straight_liners", "impossible_timestamps", "missing_value_codes",
-          "missing_values"]
+CHECKS = ["duplicate_submissions", "speeders", "straight_liners", "impossible_timestamps", "mixed_time_zones",
+          "missing_value_codes", "missing_values"]
 
 
 def _utc(*stamps):
@@ -209,6 +209,28 @@ def test_audit_says_which_checks_the_data_cannot_support():
         assert pd.isna(report.loc[check, "count"])
         assert report.loc[check, "rule"].startswith("not checked:") and reason in report.loc[check, "rule"]
     assert report.loc["duplicate_submissions", "count"] == 0
+
+
+def test_audit_counts_timestamps_in_mixed_zones_apart_from_missing_value_codes(make_config):
+    bundle = load_bundle(make_config({"events": "bad_events_mixed_zones.csv"}, timezone="Europe/Berlin"))
+    report = audit(bundle, now="2026-01-01")
+    zones = report[report["check"] == "mixed_time_zones"]
+    # hand count of the fixture: 3 of its 6 timestamps are not at +01:00 (rows 3, 4, 7: J1, J1, J2)
+    assert zones[["table", "column", "count"]].values.tolist() == [["events", "timestamp", 3]]
+    assert zones["examples"].iloc[0] == ["J1", "J1", "J2"]
+    assert zones["rule"].iloc[0].startswith("timestamps in mixed zones (3 at +01:00, 2 without a zone, 1 in UTC)")
+
+
+def test_offsets_only_note_is_not_taken_for_a_missing_value_code(tmp_path):
+    (tmp_path / "events.csv").write_text("journey_id,timestamp,event\nJ1,2025-03-29T23:30:00+01:00,a\n"
+                                         "J1,2025-03-30T10:15:00+02:00,b\n", encoding="utf-8")
+    (tmp_path / "client.yaml").write_text("name: T\ntimezone: UTC\nsources: {events: {path: events.csv}}\n",
+                                          encoding="utf-8")
+    bundle = load_bundle(tmp_path / "client.yaml")
+    assert bundle.problems["severity"].tolist() == ["info"]  # both offsets are exact: information only
+    report = audit(bundle, now="2026-01-01").set_index("check")
+    assert report.loc["mixed_time_zones", "count"] == 1  # on a 1–1 tie +01:00 sorts first, so the +02:00 value
+    assert report.loc["missing_value_codes", "count"] == 0 and "none is declared" in report.loc["missing_value_codes", "rule"]
 
 
 def test_a_declared_code_that_never_occurs_is_reported_with_zero():
