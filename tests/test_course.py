@@ -5,11 +5,11 @@ company (every step notebook, instructor and student versions) and the tests rea
 """
 
 import ast
-import importlib.util
 import os
 import re
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import nbformat
@@ -251,17 +251,36 @@ def test_a_client_run_report_has_no_exercise_text(tmp_path):
         assert text not in html and text not in executed, text
 
 
-@pytest.mark.skipif(importlib.util.find_spec("nbgrader") is None,
-                    reason="nbgrader is not installed (it is not a dependency: it pulls in jupyter_server); "
-                           "pip install nbgrader to run this test")
-def test_nbgrader_generate_assignment_takes_the_instructor_notebooks(tmp_path):
+NBGRADER = "nbgrader==0.9.6"  # the release the notebooks were checked with
+
+
+@pytest.fixture(scope="session")
+def nbgrader(tmp_path_factory) -> Path:
+    """The python of a throwaway venv with nbgrader, installed once per session, or skip with
+    pip's error (no network). Not the kit's venv: nbgrader pulls in jupyter_server and JupyterLab,
+    which make every `import altair` about 2 s slower (PITFALLS.md). The venv sees the kit's
+    packages through a .pth file, so pip adds only what nbgrader needs beyond them."""
+    venv = tmp_path_factory.mktemp("nbgrader") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / ("Scripts" if os.name == "nt" else "bin") / "python"
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    (Path(site) / "cxnb-kit.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    done = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
+                           "--disable-pip-version-check", NBGRADER], capture_output=True, text=True)
+    if done.returncode:
+        pytest.skip(f"could not install {NBGRADER} into a throwaway venv: {done.stderr.strip()[-2000:]}")
+    return python
+
+
+def test_nbgrader_generate_assignment_takes_the_instructor_notebooks(nbgrader, tmp_path):
     source = tmp_path / "source" / "cx"
     source.mkdir(parents=True)
     for name, nb in WITH_EXERCISES.items():
         nbformat.write(nb, source / f"{name}.ipynb")
     # nbgrader runs the `alembic` command of its environment, found on PATH
-    env = os.environ | {"PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
-    done = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "cx", "--force",
+    env = os.environ | {"PATH": os.pathsep.join([str(nbgrader.parent), os.environ.get("PATH", "")])}
+    done = subprocess.run([str(nbgrader), "-m", "nbgrader", "generate_assignment", "cx", "--force",
                            f"--CourseDirectory.root={tmp_path}"], cwd=tmp_path, capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     for name, nb in WITH_EXERCISES.items():
@@ -272,6 +291,70 @@ def test_nbgrader_generate_assignment_takes_the_instructor_notebooks(tmp_path):
         for exercise in course.exercises(nb):
             assert "raise NotImplementedError()" in cells[exercise.solution_id].source  # nbgrader's own stub
             assert cells[exercise.check_id].metadata["nbgrader"]["points"] == exercise.points
+        # nbgrader's student version agrees with ours: same cells, hidden tests gone the same way
+        ours = course.student_version(nb, name)
+        assert [c.source for c in released.cells if c.cell_type == "markdown"] == \
+               [c.source for c in ours.cells if c.cell_type == "markdown"]
+        assert [c.source for c in released.cells if c.metadata.get("nbgrader", {}).get("grade")] == \
+               [c.source for c in ours.cells if c.metadata.get("nbgrader", {}).get("grade")]
+
+
+# nbgrader's cell metadata schema, version 3: nbgrader/nbgraderformat/v3.json (the JSON schema) and
+# MetadataValidatorV3.validate_cell / validate_nb in nbgrader/nbgraderformat/v3.py (the rules
+# across keys), nbgrader 0.9.6, written out here so the check runs without nbgrader installed.
+NBGRADER_V3_KEYS = {"schema_version": int, "grade": bool, "locked": bool, "solution": bool, "task": bool,
+                    "grade_id": str, "points": (int, float), "checksum": str, "cell_type": str}
+NBGRADER_V3_REQUIRED = {"schema_version", "grade", "locked", "solution"}
+NBGRADER_GRADE_ID = re.compile(r"^[a-zA-Z0-9_\-]*$")
+
+
+def _nbgrader_v3_problems(cell) -> list[str]:
+    """What nbgrader 0.9.6 would refuse in a cell's metadata (an empty list when it takes it)."""
+    meta = cell.metadata["nbgrader"]
+    problems = [f"missing {k}" for k in sorted(NBGRADER_V3_REQUIRED - set(meta))]
+    problems += [f"additional property {k}" for k in sorted(set(meta) - set(NBGRADER_V3_KEYS))]
+    problems += [f"{k} is {type(v).__name__}, not {NBGRADER_V3_KEYS[k]}" for k, v in meta.items()
+                 if k in NBGRADER_V3_KEYS and (not isinstance(v, NBGRADER_V3_KEYS[k])
+                                               or (NBGRADER_V3_KEYS[k] is not bool and isinstance(v, bool)))]
+    if problems:
+        return problems
+    if meta["schema_version"] != 3:
+        problems.append(f"schema_version {meta['schema_version']}, not 3")
+    if "grade_id" in meta and not NBGRADER_GRADE_ID.match(meta["grade_id"]):
+        problems.append(f"grade_id {meta['grade_id']!r} has characters other than letters, digits, _ and -")
+    if (meta["grade"] or meta["solution"] or meta["locked"]) and not meta.get("grade_id"):
+        problems.append("graded, solution or locked cell without a grade_id")
+    if meta["grade"] and "points" not in meta:
+        problems.append("grade cell without points")
+    if "points" in meta and (not meta["grade"] or meta["points"] < 0):
+        problems.append("points on a cell that is not graded, or below 0")
+    if meta.get("task") and cell.cell_type != "markdown":
+        problems.append("a task cell must be markdown")
+    if not meta.get("task") and cell.cell_type == "markdown" and meta["grade"] != meta["solution"]:
+        problems.append("a markdown cell must be both grade and solution, or neither")
+    if "cell_type" in meta and meta["cell_type"] not in ("raw", "code", "markdown"):
+        problems.append(f"cell_type {meta['cell_type']!r}")
+    return problems
+
+
+def test_exercise_cells_follow_nbgraders_v3_metadata_schema():
+    for name, nb in WITH_EXERCISES.items():
+        graded = [c for c in nb.cells if "nbgrader" in c.metadata]
+        assert graded, f"{name} has no nbgrader cells"
+        for cell in graded:
+            problems = _nbgrader_v3_problems(cell)
+            assert not problems, f"{name} {cell.metadata['nbgrader'].get('grade_id')}: {problems}"
+        ids = [c.metadata["nbgrader"]["grade_id"] for c in graded]
+        assert len(ids) == len(set(ids)), f"{name}: duplicate grade ids"  # validate_nb
+    # the rules catch what nbgrader refuses
+    broken = nbformat.v4.new_markdown_cell("x")
+    broken.metadata["nbgrader"] = {"grade": True, "grade_id": "ex 1", "locked": False, "schema_version": 3,
+                                   "solution": False, "weight": 1}
+    assert _nbgrader_v3_problems(broken) == ["additional property weight"]
+    del broken.metadata["nbgrader"]["weight"]
+    assert _nbgrader_v3_problems(broken) == [
+        "grade_id 'ex 1' has characters other than letters, digits, _ and -", "grade cell without points",
+        "a markdown cell must be both grade and solution, or neither"]
 
 
 def test_glossary_defines_the_terms_the_notebooks_use():
