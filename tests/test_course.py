@@ -5,6 +5,7 @@ company (every step notebook, instructor and student versions) and the tests rea
 """
 
 import ast
+import builtins
 import os
 import re
 import subprocess
@@ -122,6 +123,67 @@ def test_no_solution_or_hidden_test_line_reaches_a_student_notebook(built):
                       for line in answer if line.startswith("raise NotImplementedError(")]
             assert raised == [f"Exercise {exercise.label} ({exercise.title}): replace this line with your code. "
                               f"Hint: {exercise.hint}"]
+
+
+def _kit_calls(tree: ast.AST, kit: set[str]) -> set[str]:
+    """The kit functions ``tree`` calls: ``module.function(...)`` for a module imported from cxnb."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            root = node.func
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if isinstance(root, ast.Name) and root.id in kit | {"cxnb"}:
+                found.add(ast.unparse(node.func))
+    return found
+
+
+def _expressions_on_data(tree: ast.AST) -> set[str]:
+    """The calls, subscripts and operations in ``tree`` that read a name it does not assign
+    itself (the notebook's data, ``step``), as source text."""
+    assigned = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    kinds = (ast.Call, ast.Subscript, ast.Compare, ast.BinOp, ast.BoolOp, ast.UnaryOp)
+    return {ast.unparse(node) for node in ast.walk(tree) if isinstance(node, kinds)
+            and {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} - assigned - set(dir(builtins))}
+
+
+def _answer_leaks(nb, name: str) -> list[str]:
+    """Where the checks a student sees give an exercise's answer away — a call into the kit (it
+    computes the expected value) or an expression of the solution — and exercises with no hidden
+    test (nothing left to grade once the visible checks pass)."""
+    kit = {alias.asname or alias.name for cell in nb.cells if cell.cell_type == "code"
+           for node in ast.walk(ast.parse(cell.source)) if isinstance(node, ast.ImportFrom) and node.module == "cxnb"
+           for alias in node.names}
+    cells, student = _by_grade_id(nb), _by_grade_id(course.student_version(nb, name))
+    leaks = []
+    for exercise in course.exercises(nb, name):
+        where = f"{name} exercise {exercise.label}"
+        solution = ast.parse("\n".join(_regions(cells[exercise.solution_id].source, course.BEGIN_SOLUTION,
+                                                 course.END_SOLUTION)))
+        visible = ast.parse(student[exercise.check_id].source)
+        if not any(line.startswith("assert ") for line in
+                   _regions(cells[exercise.check_id].source, course.BEGIN_HIDDEN, course.END_HIDDEN)):
+            leaks.append(f"{where}: no hidden test")
+        leaks += [f"{where}: the visible check calls {call}" for call in sorted(_kit_calls(visible, kit))]
+        leaks += [f"{where}: the visible check repeats the solution's {expression}"
+                  for expression in sorted(_expressions_on_data(solution) & _expressions_on_data(visible))]
+    return leaks
+
+
+def test_the_checks_a_student_sees_do_not_give_the_answer_away():
+    """Visible checks only say whether the answer is there and has the right form; what the
+    answer should be is computed in the hidden tests, which every exercise has."""
+    for name, nb in WITH_EXERCISES.items():
+        assert _answer_leaks(nb, name) == []
+    # what the rule catches
+    assert _answer_leaks(_toy_notebook('assert answer == len(step.bundle.responses), "Exercise 1.1: count them"'),
+                         "toy") == ["toy exercise 1.1: no hidden test",
+                                    "toy exercise 1.1: the visible check repeats the solution's "
+                                    "len(step.bundle.responses)"]
+    kit_call = _toy_notebook('from cxnb import metrics\nassert answer > 0, "Exercise 1.1: count them"\n'
+                             f'{course.BEGIN_HIDDEN}\nassert answer == len(step.bundle.responses)\n{course.END_HIDDEN}')
+    kit_call.cells[-1].source = kit_call.cells[-1].source.replace("answer > 0", "answer == metrics.nps(step.bundle.responses).n")
+    assert _answer_leaks(kit_call, "toy") == ["toy exercise 1.1: the visible check calls metrics.nps"]
 
 
 def test_check_scores_exactly_the_solved_exercise_with_the_instructors_checks(built, tmp_path, capsys):
