@@ -2,18 +2,22 @@
 
 That client reports carry no exercise is tested with the sample reports, in test_report.py.
 
-Executing a notebook costs seconds, so the course is built once for the module on each sample
-company (every step notebook, instructor and student versions) and the tests read what it produced.
+Executing a notebook costs seconds, so the course is built once for the module through the command
+line on the B2C sample (every step notebook, instructor and student versions), the instructor
+notebooks are graded once on the B2B sample, and the tests read what those runs produced.
 """
 
 import ast
 import builtins
+import contextlib
+import io
 import os
 import re
 import subprocess
 import sys
 import sysconfig
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import pytest
@@ -52,20 +56,63 @@ def _by_grade_id(nb) -> dict:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """The course, verified on the notebooks' own config (the B2C sample)."""
-    return course.build(tmp_path_factory.mktemp("course") / "course", progress=lambda _: None)
+    """The course built through the command line (``cxnb course build --out DIR``), verified on
+    the notebooks' own config (the B2C sample); with the exit status, what it printed and the
+    :class:`~cxnb.course.Course` that ``course.build`` returned."""
+    out, returned, printed = tmp_path_factory.mktemp("course") / "course", [], io.StringIO()
+    real_build = course.build
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
+        patch.setattr(course, "build", lambda *args, **kwargs: returned.append(real_build(*args, **kwargs))
+                      or returned[-1])
+        status = main(["course", "build", "--out", str(out)])
+    assert len(returned) == 1, f"cxnb course build did not build (exit {status}): {printed.getvalue()}"
+    return SimpleNamespace(status=status, printed=printed.getvalue(), course=returned[0],
+                           folder=returned[0].folder, graded=returned[0].graded)
+
+
+def _typed_in_7_3(folder: Path) -> Path:
+    """Step 7's instructor notebook with exercise 7.3's answer typed in as the B2C values."""
+    instructor = WITH_EXERCISES["07_refine_the_process"]
+    exercise = course.exercises(instructor)[-1]  # 7.3, the pillar furthest from its target
+    assert exercise.label == "7.3"
+    b2c = _maturity_levels("b2c")
+    furthest = b2c.sort_values("gap").iloc[-1]["name"]
+    below = b2c.loc[b2c["ci_high"] < b2c["target"], "name"].tolist()
+    typed = nbformat.from_dict(instructor)
+    _by_grade_id(typed)[exercise.solution_id].source = f"furthest_pillar, clearly_below = {furthest!r}, {below!r}"
+    nbformat.write(typed, folder / "typed.ipynb")
+    return folder / "typed.ipynb"
 
 
 @pytest.fixture(scope="module")
-def built_b2b(tmp_path_factory):
-    """The course verified on the B2B sample: the exercises hold for another company too."""
-    return course.build(tmp_path_factory.mktemp("course_b2b") / "course", config=sample_config("b2b"),
-                        progress=lambda _: None)
+def graded_b2b(tmp_path_factory):
+    """The instructor notebooks, and step 7 with exercise 7.3's B2C answer typed in, graded on the
+    B2B sample in one run (``course.check_all``): the exercises must hold for another company.
+    Only the instructor version runs there: the student version differs from it in the exercise
+    cells alone (test_no_solution_or_hidden_test_line_reaches_a_student_notebook), and each of
+    its checks fails unsolved whatever the company, its first line asking for the answer's names
+    (test_student_notebooks_fail_each_check_with_its_hint_and_the_rest_runs, on B2C)."""
+    paths = [NOTEBOOKS / f"{name}.ipynb" for name in WITH_EXERCISES]
+    paths.append(_typed_in_7_3(tmp_path_factory.mktemp("typed")))
+    results = course.check_all(paths, config=sample_config("b2b"))
+    return {"typed" if path.stem == "typed" else f"instructor/{path.stem}": result
+            for path, result in zip(paths, results)}
 
 
 def test_every_step_notebook_has_exercises():
     steps = {p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")}
     assert len(steps) == 7 and set(WITH_EXERCISES) == steps
+
+
+def test_the_build_command_writes_the_course(built):
+    assert built.status == 0
+    assert built.printed.splitlines() == [
+        f"verifying {len(WITH_EXERCISES)} notebooks, instructor and student versions",
+        f"course written to {built.folder}: {len(WITH_EXERCISES)} steps, "
+        f"{sum(len(course.exercises(nb)) for nb in WITH_EXERCISES.values())} exercises"]
+    assert sorted(p.relative_to(built.folder).as_posix() for p in built.folder.rglob("*") if p.is_file()) == sorted(
+        ["README.md", "docs/glossary.md", *(f"{version}/{name}.ipynb" for version in ("instructor", "student")
+                                           for name in WITH_EXERCISES)])
 
 
 def test_build_writes_both_versions_a_readme_and_the_glossary(built):
@@ -77,34 +124,40 @@ def test_build_writes_both_versions_a_readme_and_the_glossary(built):
     for name, nb in WITH_EXERCISES.items():
         heading = next(c.source for c in nb.cells if c.source.startswith("## Exercises"))
         minutes = re.search(r"about (\d+) minutes", heading).group(1)
+        objectives = re.search(r"\*\*Learning objectives:\*\*\n\n((?:- .+\n)+)", heading).group(1).splitlines()
+        assert len(objectives) >= 2, f"{name}: learning objectives not found in its '## Exercises' cell"
         assert f"## {nb.cells[0].source.splitlines()[0][2:]}" in readme
         assert f"Notebook `{name}.ipynb` · about {minutes} minutes." in readme
+        assert [o for o in objectives if o not in readme.splitlines()] == [], f"{name}: objectives missing"
         assert all(f"- {e.label} {e.title}" in readme for e in course.exercises(nb))
     assert 'pip install -e ".[lab]"' in readme and "cxnb course check" in readme
+    assert f"\n.venv/bin/jupyter lab {built.folder.name}/student/\n" in readme  # how to launch JupyterLab
     assert (built.folder / "docs" / "glossary.md").read_text() == course.GLOSSARY.read_text()
 
 
-@pytest.mark.parametrize("version", ["built", "built_b2b"])
-def test_instructor_notebooks_pass_every_check(version, request):
-    built = request.getfixturevalue(version)
+@pytest.mark.parametrize("company", ["b2c", "b2b"])
+def test_instructor_notebooks_pass_every_check(company, request):
+    graded = request.getfixturevalue("built").graded if company == "b2c" else request.getfixturevalue("graded_b2b")
     for name, nb in WITH_EXERCISES.items():
-        result = built.graded[f"instructor/{name}"]
+        result = graded[f"instructor/{name}"]
         assert result.ok, result.summary()
         assert result.exercises["exercise"].tolist() == [e.label for e in course.exercises(nb)]
         assert result.exercises["score"].sum() == sum(e.points for e in course.exercises(nb))
 
 
-@pytest.mark.parametrize("version", ["built", "built_b2b"])
-def test_student_notebooks_fail_each_check_with_its_hint_and_the_rest_runs(version, request):
-    built = request.getfixturevalue(version)
+def test_student_notebooks_fail_each_check_with_its_hint_and_the_rest_runs(built):
     for name, nb in WITH_EXERCISES.items():
         result = built.graded[f"student/{name}"]
         assert result.problems == [], f"{name}: cells outside the exercises failed: {result.problems}"
+        student = _by_grade_id(course.student_version(nb, name))
         for exercise, row in zip(course.exercises(nb), result.exercises.itertuples()):
             assert not row.passed and row.score == 0
             # the check's own message first, then the task's hint from the placeholder's error
             assert row.hint.startswith(f"Exercise {exercise.label}: ")
             assert row.hint.endswith(f"(not answered yet; hint: {exercise.hint})")
+            # it fails on the answer's names, not on the data: so on any company
+            first = next(line for line in student[exercise.check_id].source.splitlines() if line.startswith("assert"))
+            assert "globals()" in first, f"{name} {exercise.label}: the first check should ask for the answer: {first}"
 
 
 def test_no_solution_or_hidden_test_line_reaches_a_student_notebook(built):
@@ -187,28 +240,41 @@ def test_the_checks_a_student_sees_do_not_give_the_answer_away():
     assert _answer_leaks(kit_call, "toy") == ["toy exercise 1.1: the visible check calls metrics.nps"]
 
 
-def test_check_scores_exactly_the_solved_exercise_with_the_instructors_checks(built, tmp_path, capsys):
-    name = "04_define_kpis"
-    instructor = WITH_EXERCISES[name]
-    first, second, third = course.exercises(instructor)
-    student = nbformat.read(built.folder / "student" / f"{name}.ipynb", as_version=4)
-    cells = _by_grade_id(student)
+@pytest.fixture(scope="module")
+def graded_on_b2c(built, tmp_path_factory):
+    """Two students' notebooks graded by one ``cxnb course check`` on their own config (B2C):
+    alice's step 4, one exercise solved and a wrong answer to another whose visible check she
+    emptied, and step 7 with exercise 7.3's B2C answer typed in. With the exit status, what it
+    printed, and alice's notebook as written."""
+    folder = tmp_path_factory.mktemp("students")
+    instructor = WITH_EXERCISES["04_define_kpis"]
+    _, second, third = course.exercises(instructor)
+    alice = nbformat.read(built.folder / "student" / "04_define_kpis.ipynb", as_version=4)
+    cells = _by_grade_id(alice)
     cells[third.solution_id].source = _by_grade_id(instructor)[third.solution_id].source  # solved
     # a wrong answer to the second with its visible check emptied: the instructor's check still grades it
     cells[second.solution_id].source = "gap, p_value = 0.0, 1.0"
     cells[second.check_id].source = 'step.say("all good")'
-    path = tmp_path / "alice.ipynb"
-    nbformat.write(student, path)
+    nbformat.write(alice, folder / "alice.ipynb")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        status = main(["course", "check", str(folder / "alice.ipynb"), str(_typed_in_7_3(folder))])
+    return SimpleNamespace(status=status, printed=printed.getvalue(), alice=alice, path=folder / "alice.ipynb")
 
-    assert main(["course", "check", str(path)]) == 1
-    out = capsys.readouterr().out
+
+def test_check_scores_exactly_the_solved_exercise_with_the_instructors_checks(graded_on_b2c):
+    first, second, third = course.exercises(WITH_EXERCISES["04_define_kpis"])
+    assert graded_on_b2c.status == 1  # some exercise failed
+    out = graded_on_b2c.printed
     total = first.points + second.points + third.points
-    assert f"alice.ipynb: 1 of 3 exercises passed, score {third.points}/{total}" in out
+    assert f"{graded_on_b2c.path}: 1 of 3 exercises passed, score {third.points}/{total}\n" in out
     assert f"Exercise {third.label} {third.title}: passed ({third.points}/{third.points})" in out
     assert f"Exercise {first.label} {first.title}: FAILED (0/{first.points})" in out
     assert (f"Exercise {second.label} {second.title}: FAILED (0/{second.points})\n"
             f"      Exercise {second.label}: gap is 0.00;") in out
-    assert nbformat.read(path, as_version=4).cells[-1].source == student.cells[-1].source  # the file is untouched
+    # the file is untouched
+    assert [c.source for c in nbformat.read(graded_on_b2c.path, as_version=4).cells] == \
+           [c.source for c in graded_on_b2c.alice.cells]
 
 
 def _maturity_levels(sample: str):
@@ -217,33 +283,30 @@ def _maturity_levels(sample: str):
     return refine.maturity_scores(refine.load_questionnaire(maturity.questionnaire), target=maturity.target_for)
 
 
-def test_check_on_another_company_catches_a_typed_in_answer(tmp_path, capsys):
-    name = "07_refine_the_process"
-    instructor = WITH_EXERCISES[name]
-    exercise = course.exercises(instructor)[-1]  # 7.3, the pillar furthest from its target
-    assert exercise.label == "7.3"
+def test_check_on_another_company_catches_a_typed_in_answer(graded_on_b2c, graded_b2b):
     b2c, b2b = _maturity_levels("b2c"), _maturity_levels("b2b")
     furthest = b2c.sort_values("gap").iloc[-1]["name"]
     assert furthest != b2b.sort_values("gap").iloc[-1]["name"]  # so the B2C answer is wrong for the B2B company
-    below = b2c.loc[b2c["ci_high"] < b2c["target"], "name"].tolist()
-    typed = nbformat.from_dict(instructor)  # the B2C answer typed in instead of computed
-    _by_grade_id(typed)[exercise.solution_id].source = f"furthest_pillar, clearly_below = {furthest!r}, {below!r}"
-    path = tmp_path / "typed.ipynb"
-    nbformat.write(typed, path)
-
-    own = course.check(path).exercises.set_index("exercise").loc[exercise.label]
-    assert own["passed"], own["hint"]
-    # the same notebook graded on the B2B company through the command line
-    status = main(["course", "check", "--config", str(sample_config("b2b")), str(path)])
-    shown = capsys.readouterr().out
-    assert status == 1
-    assert "Exercise 7.3 " in shown and "FAILED (0/" in shown.split("Exercise 7.3 ")[1].splitlines()[0]
-    assert f"Exercise 7.3: {furthest!r} is not the pillar with the largest gap" in shown
+    typed = graded_on_b2c.path.parent / "typed.ipynb"
+    own = graded_on_b2c.printed.split(f"{typed}: ")[1]  # graded on its own config, B2C, the typed answer passes
+    assert own.startswith("3 of 3 exercises passed"), own
+    # the same notebook graded on the B2B company
+    other = graded_b2b["typed"]
+    assert other.exercises["passed"].tolist() == [True, True, False]
+    assert other.exercises.set_index("exercise").loc["7.3", "hint"].startswith(
+        f"Exercise 7.3: {furthest!r} is not the pillar with the largest gap")
+    assert f"Exercise 7.3 {other.exercises['title'].iloc[-1]}: FAILED (0/" in other.summary()
 
 
-def test_a_config_that_does_not_load_stops_grading_before_anything_runs(tmp_path):
+def test_a_config_that_does_not_load_stops_grading_and_building_before_anything_runs(tmp_path, capsys):
     with pytest.raises(ConfigError, match="missing.yaml: no such config file"):
         course.check(NOTEBOOKS / "07_refine_the_process.ipynb", config=tmp_path / "missing.yaml")
+    assert main(["course", "check", "--config", str(tmp_path / "missing.yaml"),
+                 str(NOTEBOOKS / "07_refine_the_process.ipynb")]) == 2
+    assert capsys.readouterr().err.startswith(f"CANNOT GRADE {tmp_path / 'missing.yaml'}: no such config file")
+    assert main(["course", "build", "--config", str(tmp_path / "missing.yaml"), "--out", str(tmp_path / "course")]) == 2
+    assert capsys.readouterr().err.startswith(f"REFUSED {tmp_path / 'missing.yaml'}: no such config file")
+    assert not (tmp_path / "course").exists()
 
 
 def test_check_refuses_a_notebook_without_exercises(tmp_path, capsys):
