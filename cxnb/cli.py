@@ -8,9 +8,11 @@ produces one report per client. Exit status: 0 every client and step succeeded, 
 failed (the other clients and steps still ran), 2 refused before running (bad parameter).
 
 ``cxnb course build [--out course/]`` writes the instructor and student notebooks, the course
-README and the glossary once every notebook verifies; exit status 1 when some does not.
-``cxnb course check NOTEBOOK`` grades a student's notebook: per exercise its score and hint.
-Exit status: 0 every exercise passed, 1 some failed, 2 the notebook cannot be graded.
+README and the glossary once every notebook verifies; exit status 1 when some does not, 2 when
+``--config`` does not load.
+``cxnb course check NOTEBOOK...`` grades students' notebooks: per exercise its score and hint.
+Exit status: 0 every exercise passed, 1 some failed, 2 a notebook cannot be graded or ``--config``
+does not load (nothing ran).
 """
 
 from __future__ import annotations
@@ -85,17 +87,21 @@ def _course(args) -> int:
     if args.action == "build":
         try:
             course.build(args.out, notebooks=args.notebooks, config=args.config, jobs=args.jobs, timeout=args.timeout)
+        except ConfigError as exc:  # --config does not load: nothing ran
+            print(f"REFUSED {exc}", file=sys.stderr)
+            return EXIT_CONFIG
         except course.CourseError as exc:
             print(f"FAILED {exc}", file=sys.stderr)
             return EXIT_DATA
         return EXIT_OK
     try:
-        result = course.check(args.notebook, notebooks=args.notebooks, config=args.config, timeout=args.timeout)
-    except course.CourseError as exc:
+        results = course.check_all(args.notebooks_graded, notebooks=args.notebooks, config=args.config,
+                                   jobs=args.jobs, timeout=args.timeout)
+    except (ConfigError, course.CourseError) as exc:
         print(f"CANNOT GRADE {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    print(result.summary())
-    return EXIT_OK if result.ok else EXIT_DATA
+    print("\n".join(result.summary() for result in results))
+    return EXIT_OK if all(result.ok for result in results) else EXIT_DATA
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,10 +122,11 @@ def main(argv: list[str] | None = None) -> int:
     actions = teach.add_subparsers(dest="action", required=True)
     build = actions.add_parser("build", help="write instructor and student notebooks, README and glossary")
     build.add_argument("--out", type=Path, default=Path("course"), help="course folder (default: course/)")
-    build.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: twice the cores)")
-    grade = actions.add_parser("check", help="run a student's notebook and print each exercise's score and hint")
-    grade.add_argument("notebook", type=Path, metavar="NOTEBOOK", help="the student's .ipynb file")
+    grade = actions.add_parser("check", help="run students' notebooks and print each exercise's score and hint")
+    grade.add_argument("notebooks_graded", nargs="+", type=Path, metavar="NOTEBOOK",
+                       help="the students' .ipynb files")
     for sub in (build, grade):
+        sub.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: twice the cores)")
         sub.add_argument("--notebooks", type=Path, default=NOTEBOOKS,
                          help="folder of the instructor's step notebooks (default: notebooks/)")
         sub.add_argument("--timeout", type=float, default=600, help="seconds a cell may take (default: 600)")

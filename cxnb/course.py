@@ -23,7 +23,8 @@ version (each solution replaced by a placeholder that raises a helpful ``NotImpl
 hidden checks removed), with a course README and the glossary, after checking that the
 instructor notebooks run cleanly and that every student exercise fails its check.
 :func:`check` grades a student's notebook without a server: it runs the notebook with the
-instructor's checks (hidden ones included) and returns the score and hint per exercise.
+instructor's checks (hidden ones included) and returns the score and hint per exercise;
+:func:`check_all` grades a class's notebooks side by side.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from cxnb.report import GLOSSARY
 from cxnb.runner import EXERCISE_TAG, default_jobs, execute_notebook, kernel_pool
 
 __all__ = ["CourseError", "Exercise", "CheckResult", "Course", "exercise_cells", "exercises_section", "exercises",
-           "student_version", "build", "check", "GLOSSARY"]
+           "student_version", "build", "check", "check_all", "GLOSSARY"]
 
 SECTION = "## Exercises"
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -507,17 +508,8 @@ def _step_name(nb, path: Path) -> str:
     return match.group(1)
 
 
-def check(notebook: Path | str, *, notebooks: Path = NOTEBOOKS, config: Path | str | None = None,
-          timeout: float = 600) -> CheckResult:
-    """Grade a student's notebook: run it (with its own ``config``, the B2C sample unless the
-    student changed it, or with ``config`` when given — re-running on another company catches
-    answers typed in rather than computed) with each check cell replaced by the instructor's,
-    hidden checks included, and return the score and hint per exercise.
-
-    The student's file is not changed. Raises :class:`CourseError` when the notebook cannot be
-    read, has no exercises, or has an exercise the instructor notebook lacks.
-    """
-    path = Path(notebook)
+def _graded_copy(path: Path, notebooks: Path) -> tuple[nbformat.NotebookNode, list[Exercise]]:
+    """A student's notebook read from ``path`` with the instructor's checks in place, and its exercises."""
     try:
         nb = nbformat.read(path, as_version=4)
     except (OSError, ValueError) as exc:
@@ -533,6 +525,34 @@ def check(notebook: Path | str, *, notebooks: Path = NOTEBOOKS, config: Path | s
     for cell in graded.cells:
         if _grade_id(cell) in checks:
             cell.source = checks[_grade_id(cell)]
+    return graded, found
+
+
+def check_all(paths: list[Path | str], *, notebooks: Path = NOTEBOOKS, config: Path | str | None = None,
+              jobs: int | None = None, timeout: float = 600) -> list[CheckResult]:
+    """Grade several students' notebooks (see :func:`check`), ``jobs`` at a time (default: twice
+    the cores); one :class:`CheckResult` per notebook, in order, named by its path as given
+    (students' files often share a name). Every notebook is read and matched with its instructor
+    notebook before any runs: the first that cannot be graded raises :class:`CourseError` and
+    nothing runs."""
+    prepared = [_graded_copy(Path(p), notebooks) for p in paths]
     with tempfile.TemporaryDirectory(prefix="cxnb-check-") as scratch:
-        executed, error = _execute_all([("student", graded, Path(scratch))], 1, timeout, config)["student"]
-    return _grade(executed, error, found, path.name)
+        jobs_list = []
+        for i, (graded, _) in enumerate(prepared):
+            (Path(scratch) / str(i)).mkdir()
+            jobs_list.append((i, graded, Path(scratch) / str(i)))
+        runs = _execute_all(jobs_list, jobs or default_jobs(), timeout, config)
+    return [_grade(*runs[i], found, str(p)) for i, (p, (_, found)) in enumerate(zip(paths, prepared))]
+
+
+def check(notebook: Path | str, *, notebooks: Path = NOTEBOOKS, config: Path | str | None = None,
+          timeout: float = 600) -> CheckResult:
+    """Grade a student's notebook: run it (with its own ``config``, the B2C sample unless the
+    student changed it, or with ``config`` when given — re-running on another company catches
+    answers typed in rather than computed) with each check cell replaced by the instructor's,
+    hidden checks included, and return the score and hint per exercise.
+
+    The student's file is not changed. Raises :class:`CourseError` when the notebook cannot be
+    read, has no exercises, or has an exercise the instructor notebook lacks.
+    """
+    return check_all([notebook], notebooks=notebooks, config=config, jobs=1, timeout=timeout)[0]

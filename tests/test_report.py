@@ -16,11 +16,12 @@ from markupsafe import escape
 
 from cxnb import load_sample
 from cxnb.config import load_config
+from cxnb.course import exercises
 from cxnb.kpis import headline, kpi_table
 from cxnb.paths import NOTEBOOKS
 from cxnb.refine import load_maturity_model
 from cxnb.report import GLOSSARY_PAGE
-from cxnb.runner import discover_steps, run
+from cxnb.runner import EXERCISE_TAG, discover_steps, run
 from cxnb.samples import sample_config, sample_truth
 
 XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"]
@@ -143,6 +144,26 @@ def test_the_glossary_links_of_a_report_reach_its_glossary_page(reports):
         for link in links:
             target = (page.parent / link.split("#")[0]).resolve()
             assert target == glossary.resolve() and target.is_file(), f"{page.name}: {link} leads nowhere"
+
+
+def test_client_reports_carry_no_exercise(reports):
+    """The teaching track's exercises (cxnb.course) stay out of every step of every client's run:
+    no exercise text in the HTML, and the executed notebook is the step without its exercises."""
+    out, result = reports
+    assert result.ok
+    for step in discover_steps():
+        nb = nbformat.read(NOTEBOOKS / f"{step.name}.ipynb", as_version=4)
+        labels = [f"Exercise {e.label}" for e in exercises(nb, step.name)]
+        assert labels, f"{step.name} has no exercises to keep out"
+        kept = [c.source for c in nb.cells if EXERCISE_TAG not in c.metadata.get("tags", [])]
+        assert len(kept) < len(nb.cells)
+        for slug in ("brewline-coffee", "tallbridge-systems", "script-kiddie-ltd"):
+            html = (out / slug / "steps" / f"{step.name}.html").read_text(encoding="utf-8")
+            found = [t for t in [*labels, "Learning objectives", "BEGIN SOLUTION", "HIDDEN TESTS"] if t in html]
+            assert not found, f"{slug} {step.name}.html shows {found}"
+            executed = nbformat.read(out / slug / "notebooks" / f"{step.name}.ipynb", as_version=4)
+            assert [c.source for c in executed.cells if "injected-parameters" not in c.metadata.get("tags", [])] \
+                == kept, f"{slug} {step.name}: the executed notebook is not the step without its exercises"
 
 
 def test_spreadsheet_exports_neutralise_formulas(reports):
