@@ -254,7 +254,8 @@ def _ascii_compound(text: str, analyser) -> float:
     once instead of once per rule (lower-casing an ASCII text word by word or whole is the same).
     """
     text = text.strip()
-    lower = [s if len(s := t.strip(_PUNCTUATION)) > 2 else t for t in text.lower().split()]
+    lowered = text.lower()
+    lower = [s if len(s := t.strip(_PUNCTUATION)) > 2 else t for t in lowered.split()]
     lexicon = analyser.lexicon
     hits = [i for i in compress(count(), map(lexicon.__contains__, lower)) if lower[i] not in BOOSTER_DICT]
     if not hits:
@@ -266,10 +267,21 @@ def _ascii_compound(text: str, analyser) -> float:
     words = [s if len(s := t.strip(_PUNCTUATION)) > 2 else t for t in tokens] if cap_differential else lower
     last = len(words) - 1
     sentiments = [0] * len(words)
+    # A lexicon word with none of VADER's context words within three words before it (and no idiom
+    # word within two after it) keeps its lexicon valence: every rule of _valence leaves it as is.
+    context = _CONTEXT_WORDS if "n't" not in lowered else _CONTEXT_WORDS.union(w for w in lower if "n't" in w)
     for i in hits:
-        if i < last and lower[i] == "kind" and lower[i + 1] == "of":
+        word = lower[i]
+        if i < last and word == "kind" and lower[i + 1] == "of":
             continue
-        sentiments[i] = _valence(i, words, lower, lexicon, cap_differential)
+        if word != "no" and context.isdisjoint(lower[i - 3 if i > 3 else 0:i]) \
+                and _IDIOM_WORDS.isdisjoint(lower[i + 1:i + 3]):
+            valence = lexicon[word]
+            if cap_differential and words[i].isupper():
+                valence = valence + C_INCR if valence > 0 else valence - C_INCR
+            sentiments[i] = valence
+        else:
+            sentiments[i] = _valence(i, words, lower, lexicon, cap_differential)
     if "but" in lower:
         _but_check(lower, sentiments)
     total = float(sum(sentiments))
@@ -319,6 +331,11 @@ _NEGATE = frozenset(NEGATE)
 # Every word of VADER's idioms and two-word boosters ("kind of"): a word whose neighbours hold
 # none of them is not part of one, and the idiom check cannot change its valence.
 _IDIOM_WORDS = frozenset(word for phrase in (*SPECIAL_CASES, *BOOSTER_DICT) for word in phrase.split() if " " in phrase)
+# Every word _valence looks at in the three words before a lexicon word: "no", "least", boosters
+# ("very", "kind of"), negations, "never so / this", "without doubt", idiom words. A word holding
+# "n't" is a negation too (added per text, see _ascii_compound).
+_CONTEXT_WORDS = frozenset({"no", "least", "so", "this", "never", "without", "doubt"}
+                           | set(BOOSTER_DICT) | _NEGATE | _IDIOM_WORDS)
 
 
 def _negated_word(word: str) -> bool:
@@ -835,15 +852,16 @@ def _workers(processes, n_texts: int) -> int:
 def _run(series: pd.Series, patterns, processes, what: str):
     """The frame ``what`` ("documents", "clauses", "mentions") or, for "all", a TextAnalysis.
 
-    With more than one worker the texts go out in about four batches per worker, in order, so
-    the result is the same row for row whatever the number of processes.
+    With more than one worker the texts go out in about sixteen batches per worker, in order, so
+    the result is the same row for row whatever the number of processes; small batches keep both
+    workers busy to the end when one of them is slowed down (a shared machine).
     """
     workers = _workers(processes, len(series))
     text_ids, texts = series.index.tolist(), series.tolist()
     if workers == 1:
         results = [_analyse_batch(text_ids, texts, patterns, what)]
     else:
-        size = math.ceil(len(texts) / (4 * workers))
+        size = math.ceil(len(texts) / (16 * workers))
         starts = range(0, len(texts), size)
         with ProcessPoolExecutor(workers) as pool:
             results = list(pool.map(_analyse_batch, [text_ids[i:i + size] for i in starts],
