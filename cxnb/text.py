@@ -97,22 +97,50 @@ NOT_SCORED = "not scored"
 # ---------------------------------------------------------------------------------------------
 # Language guard
 
-# Very common function words. A text is "other" when it has more German/French evidence than
-# English evidence; one German/French diacritic (ä ö ü ß é è ê à ç ...) counts as one piece of
-# evidence, because short foreign texts ("Tolle Bohnen, gerne wieder!") may have no function word.
-_ENGLISH = frozenset(
-    "the and is was it to of my for not a an i but with this that we our on in very so they "
-    "have has had are be been you your me at no all just too can will would again".split()
-)
-_FOREIGN = frozenset(
-    # German
-    "der die das und ist nicht zu nach sehr mit für ein eine leider gerne wieder kam hat sich "
-    "ich wir uns aber auch kaum dauert dauerte ewig schnell zu viel "
-    # French
-    "le la les et est pas de du des un une je pour très mais mon ma trop merci avec ne nous sur "
-    "était au aux ce cette qui que".split()
-)
-_DIACRITICS = re.compile(r"[äöüßéèêëàâçùûîïôœ]", re.IGNORECASE)
+# The guard weighs function words first: the small words every sentence of a language needs
+# ("the, and, of" against "der, und, le, et, het, el, di, ...") tell the language of a text even
+# when its nouns are borrowed ("Der Support antwortet schnell"). English function words are
+# scikit-learn's English stop words less "de", "con" and "un" (French, Spanish and Italian
+# articles it happens to list). Foreign ones are very common function words of German, French,
+# Dutch, Spanish, Italian, Portuguese, Swedish and Danish; words that are also English words a
+# customer writes ("van", "door", "hat", "till", "son", "sin", "man", "non", "com", single letters)
+# are not listed, and a listed word that is an English stop word ("no", "in", "me", "was", "on")
+# counts for neither side. Only when function words tie (often: none of either) do the other
+# words decide: English sentiment words (VADER's lexicon) against words written with letters
+# outside ASCII ("abîmé", "llegó").
+_FOREIGN_WORDS = {
+    "de": "der die das dem den des und ist nicht ein eine einen einem ich wir sie es sehr mit für auf zu aus bei "
+          "nach von vom zum zur war waren wurde wird sind haben habe aber auch noch nur schon kein keine leider "
+          "gerne wieder oder wenn dass immer mehr uns euch in so an am also was",
+    "fr": "le la les et est pas du des une je il elle nous vous ils ce cette ces qui que très mais mon ma mes trop "
+          "avec ne sur dans au aux était été avait sont suis ont être bien tout toujours encore leur notre votre "
+          "merci pour à on me",
+    "nl": "het een en te op niet met voor zijn maar ook dat ik wij heb hebben werd wordt naar bij uit nog geen erg "
+          "wel zeer mijn is was we in",
+    "es": "el los las que y en una unos por para muy mi mis es está estaba fue pero su sus lo se del al como más "
+          "también nada siempre nunca hay todo no me a",
+    "it": "il lo gli di da della del nel una è molto sono che ma sempre anche ancora questo questa perché tra fra "
+          "no mi a in",
+    "pt": "uma dos das na não muito mais foi está meu minha mas nao obrigado no a",
+    "sv_da": "och att det inte jag ett som har av og ikke jeg meget mycket",
+}
+# A text of this many words or more with no English word at all (neither a stop word nor a
+# lexicon word) is not English: terse English ("Mixed feelings. Checkout took seconds") is shorter.
+_NO_ENGLISH_FROM = 8
+
+
+@lru_cache(maxsize=1)
+def _guard_words() -> tuple[frozenset, frozenset, frozenset]:
+    """English function words, foreign function words and English lexicon words of the language
+    guard, built on first use (scikit-learn's stop words and VADER's lexicon take a moment)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    listed = frozenset(" ".join(_FOREIGN_WORDS.values()).split())
+    stop = ENGLISH_STOP_WORDS - {"de", "con", "un"}
+    lexicon = frozenset(word for word in SentimentIntensityAnalyzer().lexicon if word.isalpha())
+    return stop - listed, listed - stop, lexicon - listed
+
+
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
@@ -156,25 +184,35 @@ def normalise(text: str) -> str:
 
 
 def _language(text: str) -> str:
-    if text.isascii():  # no diacritic; lower-casing the whole text is lower-casing each word
-        words, diacritics = _WORD.findall(text.lower()), 0
-    else:
-        words, diacritics = [w.lower() for w in _WORD.findall(text)], len(_DIACRITICS.findall(text))
-    english = sum(map(_ENGLISH.__contains__, words))
-    foreign = sum(map(_FOREIGN.__contains__, words)) + diacritics
-    return "other" if foreign > english else "en"
+    english_words, foreign_words, lexicon_words = _guard_words()
+    words = _WORD.findall(text.lower())
+    english = sum(map(english_words.__contains__, words))
+    foreign = sum(map(foreign_words.__contains__, words))
+    if english != foreign:
+        return "other" if foreign > english else "en"
+    lexical = sum(map(lexicon_words.__contains__, words))
+    accented = 0 if text.isascii() else sum(
+        1 for w in words if not w.isascii() and w not in lexicon_words and w not in foreign_words)
+    if accented > lexical or (not english and not lexical and len(words) >= _NO_ENGLISH_FROM):
+        return "other"
+    return "en"
 
 
 def language(texts) -> pd.Series:
     """``"en"`` or ``"other"`` per text, by a cheap and deterministic heuristic.
 
-    The heuristic counts very common English function words ("the, and, is, was, it, to, of,
-    my, for, not, ...") against common German and French ones ("der, die, und, ist, nicht, das,
-    le, la, et, est, pas, les, ...") plus German/French diacritics (ä, ö, ü, ß, é, è, à, ç, ...),
-    each worth one word. More foreign evidence than English evidence means ``"other"``; a tie
-    (including a text with neither, such as "Brilliant!") means ``"en"``. It is a guard against
-    scoring foreign text with an English lexicon, not a language identifier: it does not tell
-    German from French, and an English text quoting a French phrase can be flagged.
+    Function words decide first: a text with more foreign function words (German, French, Dutch,
+    Spanish, Italian, Portuguese, Swedish, Danish: "der, und, le, et, het, te, el, muy, di, che,
+    não, och, ...") than English ones (scikit-learn's English stop words: "the, and, of, was,
+    ...") is ``"other"``, one with more English ones is ``"en"``. Borrowed nouns do not sway it
+    ("Der Support antwortet schnell" is not English). A word of both kinds ("no", "in", "me")
+    counts for neither. On a tie (often a short text with neither: "Brilliant!") the other words
+    decide: more words with letters outside ASCII ("Colis arrivé abîmé") than English sentiment
+    words (VADER's lexicon) means ``"other"``, and so does a text of eight words or more without
+    a single English word; anything else is ``"en"``. It is a guard against scoring foreign
+    text with an English lexicon, not a language identifier: it does not tell the languages
+    apart, a short foreign text of nouns only ("Servizio pessimo") passes as English (VADER then
+    scores it neutral), and an English text quoting a foreign phrase can be flagged.
 
     Parameters
     ----------
@@ -188,8 +226,9 @@ def language(texts) -> pd.Series:
 
     Examples
     --------
-    >>> language(["Der Service war schlecht", "Livraison rapide et soignée.", "The service was bad"]).tolist()
-    ['other', 'other', 'en']
+    >>> language(["Der Service war schlecht", "Livraison rapide et soignée.", "Het pakket was te laat",
+    ...           "Pedido no llegó, muy mal servicio", "The service was bad", "Great café"]).tolist()
+    ['other', 'other', 'other', 'other', 'en', 'en']
     """
     series = _as_texts(texts, "language")
     return series.map(_language).rename("language")
