@@ -2,6 +2,7 @@
 customer text escaped everywhere, spreadsheet exports neutralised."""
 
 import json
+import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -12,7 +13,7 @@ import pytest
 
 import nbformat
 
-from cxnb import load_sample
+from cxnb import load_sample, sample_truth
 from cxnb.kpis import headline, kpi_table
 from cxnb.paths import NOTEBOOKS
 from cxnb.report import GLOSSARY_PAGE
@@ -150,3 +151,14 @@ def test_reports_render_offline_in_headless_chromium(reports, tmp_path):
         assert charts >= 1, f"{page.name}: the executed notebook made no chart"
         assert dom.count("<svg") >= charts, f"{page.name}: {charts} charts made, fewer drawn"
         assert "class=\"marks\"" in dom or "role=\"graphics-document\"" in dom
+
+
+def test_step_6_report_shows_the_count_of_texts_not_in_english(tmp_path):
+    # one step, one client: the sentence the step prints above its sentiment charts
+    result = run([sample_config("b2c")], steps=[6], out=tmp_path, jobs=1, progress=lambda _: None)
+    assert result.ok, result.clients
+    (page,) = (tmp_path / "brewline-coffee" / "steps").glob("06_*.html")
+    text = " ".join(re.sub(r"<[^>]+>", " ", page.read_text()).split())
+    foreign = sum(sample_truth("b2c")["text"]["non_english"].values())  # truth.json: 116 German + 117 French
+    assert foreign == 233
+    assert f"{foreign} not in English were counted and left unscored" in text
