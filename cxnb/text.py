@@ -307,14 +307,14 @@ def _ascii_compound(text: str, analyser) -> float:
     last = len(words) - 1
     sentiments = [0] * len(words)
     # A lexicon word with none of VADER's context words within three words before it (and no idiom
-    # word within two after it) keeps its lexicon valence: every rule of _valence leaves it as is.
+    # word in it or within two after it) keeps its lexicon valence: every rule of _valence leaves it.
     context = _CONTEXT_WORDS if "n't" not in lowered else _CONTEXT_WORDS.union(w for w in lower if "n't" in w)
     for i in hits:
         word = lower[i]
         if i < last and word == "kind" and lower[i + 1] == "of":
             continue
-        if word != "no" and context.isdisjoint(lower[i - 3 if i > 3 else 0:i]) \
-                and _IDIOM_WORDS.isdisjoint(lower[i + 1:i + 3]):
+        if word != "no" and word not in _IDIOM_KEYS and context.isdisjoint(lower[i - 3 if i > 3 else 0:i]) \
+                and _IDIOM_KEYS.isdisjoint(lower[i + 1:i + 3]):
             valence = lexicon[word]
             if cap_differential and words[i].isupper():
                 valence = valence + C_INCR if valence > 0 else valence - C_INCR
@@ -370,11 +370,16 @@ _NEGATE = frozenset(NEGATE)
 # Every word of VADER's idioms and two-word boosters ("kind of"): a word whose neighbours hold
 # none of them is not part of one, and the idiom check cannot change its valence.
 _IDIOM_WORDS = frozenset(word for phrase in (*SPECIAL_CASES, *BOOSTER_DICT) for word in phrase.split() if " " in phrase)
+# The words of those phrases less "the", "of", "to", "for" and "enough" ("kiss", "death", "kind"):
+# every phrase holds one, so where none of them is, no phrase is.
+_IDIOM_KEYS = frozenset(chain.from_iterable(
+    [word for word in phrase.split() if word not in {"the", "of", "to", "for", "enough"}] or phrase.split()
+    for phrase in (*SPECIAL_CASES, *BOOSTER_DICT) if " " in phrase))
 # Every word _valence looks at in the three words before a lexicon word: "no", "least", boosters
-# ("very", "kind of"), negations, "never so / this", "without doubt", idiom words. A word holding
+# ("very", "kind of"), negations, "never so / this", "without doubt", idioms. A word holding
 # "n't" is a negation too (added per text, see _ascii_compound).
 _CONTEXT_WORDS = frozenset({"no", "least", "so", "this", "never", "without", "doubt"}
-                           | set(BOOSTER_DICT) | _NEGATE | _IDIOM_WORDS)
+                           | set(BOOSTER_DICT) | _NEGATE | _IDIOM_KEYS)
 
 
 def _negated_word(word: str) -> bool:
