@@ -19,11 +19,13 @@ shared: the script prints the load average, and the CPU seconds of each run (thi
 its worker processes), whose ratio does not depend on the load. Each measurement is repeated
 ``ROUNDS`` times, baseline and kit taking turns; the best round of each is compared.
 
-    python benchmarks/text.py
+    python benchmarks/text.py            # 100,000 texts
+    python benchmarks/text.py --texts 20000   # fewer, for a quick look while working
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import resource
@@ -39,8 +41,8 @@ TEXTS, SEED, ROUNDS = 100_000, 20241001, 2
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
-def corpus() -> tuple[pd.Series, dict, pd.Series]:
-    """100,000 distinct texts built from the samples' sentences, the B2C taxonomy with the B2B
+def corpus(n_texts: int = TEXTS) -> tuple[pd.Series, dict, pd.Series]:
+    """``n_texts`` distinct texts built from the samples' sentences, the B2C taxonomy with the B2B
     themes added, and the distinct sample texts the sentences come from."""
     bundles = [load_sample(name) for name in ("b2c", "b2b")]
     pool = pd.Series(pd.concat([customer_texts(b) for b in bundles]).unique())
@@ -49,8 +51,8 @@ def corpus() -> tuple[pd.Series, dict, pd.Series]:
     lengths = np.array([len(parts) for parts in split])
     rng = np.random.default_rng(SEED)
     texts: dict[str, None] = {}
-    while len(texts) < TEXTS:
-        for k in rng.choice(lengths, TEXTS - len(texts)):
+    while len(texts) < n_texts:
+        for k in rng.choice(lengths, n_texts - len(texts)):
             texts.setdefault(" ".join(sentences[i] for i in rng.integers(0, len(sentences), k)))
     taxonomy = client_taxonomy(bundles[0].config) | client_taxonomy(bundles[1].config)
     return pd.Series(list(texts), name="text"), taxonomy, pool
@@ -72,7 +74,9 @@ def _timed(run):
 def main() -> None:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    texts, taxonomy, pool = corpus()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--texts", type=int, default=TEXTS, help=f"distinct texts (default {TEXTS:,})")
+    texts, taxonomy, pool = corpus(parser.parse_args().texts)
     assert texts.is_unique
     print(f"{len(texts):,} distinct texts (mean {texts.str.len().mean():.0f} characters; the {len(pool):,} distinct "
           f"sample texts: {pool.str.len().mean():.0f}), {len(taxonomy)} themes; {os.cpu_count()} cores")

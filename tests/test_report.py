@@ -254,3 +254,13 @@ def test_the_b2b_report_carries_no_name_of_the_b2c_company(reports):
                           for v in set(frame[column]) - b2b["channel"] - {""}]
     assert not found, "\n".join(found[:20])
     assert leaning and leaning <= b2b["channel"], leaning  # personas lean on the B2B channels
+
+
+def test_step_6_report_shows_the_count_of_texts_not_in_english(reports):
+    # the sentence step 6 prints above its sentiment charts
+    out, _ = reports
+    (page,) = (out / "brewline-coffee" / "steps").glob("06_*.html")
+    text = " ".join(re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8")).split())
+    foreign = sum(sample_truth("b2c")["text"]["non_english"].values())  # truth.json: 116 German + 117 French
+    assert foreign == 233
+    assert f"{foreign} not in English were counted and left unscored" in text
