@@ -4,12 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 SAMPLE := data/samples/b2c/client.yaml
 
+NBGRADER := nbgrader==0.9.6
+NBGRADER_VENV := $(VENV)/nbgrader
+
 .PHONY: report test setup browser clean
 
 report: $(VENV)/.installed
 	$(BIN)/cxnb run $(SAMPLE) --out reports
 
-test: $(VENV)/.installed browser
+test: $(VENV)/.installed browser $(NBGRADER_VENV)/.installed
 	$(BIN)/python -m pytest
 
 setup: $(VENV)/.installed
@@ -22,6 +25,18 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name cxnb --display-name "Python (cxnb)" > /dev/null
 	@touch $@
+
+# nbgrader, for the test that runs its generate_assignment on the instructor notebooks: a venv of
+# its own inside .venv (nbgrader pulls in jupyter_server and JupyterLab, which slow every
+# `import altair` in the kit's venv), seeing the kit's packages through a .pth file so pip adds
+# only what nbgrader needs beyond them. Installed at set-up, so no test needs the network; when it
+# cannot be installed that test is skipped and says why.
+$(NBGRADER_VENV)/.installed: $(VENV)/.installed
+	@rm -rf $(NBGRADER_VENV) && $(BIN)/python -m venv --without-pip $(NBGRADER_VENV)
+	@$(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])' > \
+	  "$$($(NBGRADER_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/cxnb-kit.pth"
+	@if $(BIN)/python -m pip --python $(NBGRADER_VENV)/bin/python install --quiet --disable-pip-version-check "$(NBGRADER)"; \
+	then touch $@; else echo "could not install $(NBGRADER): the nbgrader test will be skipped"; fi
 
 # Debian's Chromium renders the reports in a headless-browser test. Installed when missing and
 # this user may (root with apt-get); otherwise that test is skipped and says why.
