@@ -170,6 +170,11 @@ def _row(kind: str, subject: str, finding: str, effect: float, low: float, high:
             "ci_high": float(high), "n": int(n), "evidence": evidence}
 
 
+def _rating(column: str) -> str:
+    """A driver column as a sentence names it: ``"rating_coffee_quality"`` → ``"the coffee quality rating"``."""
+    return f"the {column.removeprefix('rating_').replace('_', ' ')} rating"
+
+
 def _driver_rows(parts: Insights) -> list[dict]:
     level = f"{parts.confidence:.0%}"
     importance, grid = parts.importance, parts.grid
@@ -179,10 +184,11 @@ def _driver_rows(parts: Insights) -> list[dict]:
     third = importance.iloc[min(2, len(importance) - 1)]
     apart = "above" if top["ci_low"] > third["ci_high"] else "overlapping"
     rows = [_row("driver", top["driver"],
-                 f"{top['driver']} explains the most of NPS: {top['rescaled']:.0f}% of the explained variance "
+                 f"{_rating(top['driver']).capitalize()} explains the most of NPS: {top['rescaled']:.0f}% of the "
+                 "explained variance "
                  f"({level} interval {top['ci_low']:.0f}–{top['ci_high']:.0f}%; R² = {top['r2']:.2f}, "
                  f"n = {top['n']:,}); "
-                 f"its interval lies {apart} the third-ranked driver's ({third['driver']}, "
+                 f"its interval lies {apart} the third-ranked driver's ({_rating(third['driver'])}, "
                  f"{third['ci_low']:.0f}–{third['ci_high']:.0f}%).",
                  top["rescaled"], top["ci_low"], top["ci_high"], top["n"],
                  "Shapley (LMG) decomposition of R², NPS on the rating_* drivers; percentile bootstrap")]
@@ -192,7 +198,7 @@ def _driver_rows(parts: Insights) -> list[dict]:
         if place.quadrant != "concentrate here":
             continue
         rows.append(_row("priority", driver_row.driver,
-                         f"{driver_row.driver} matters ({driver_row.rescaled:.0f}% of explained NPS variance, "
+                         f"{_rating(driver_row.driver).capitalize()} matters ({driver_row.rescaled:.0f}% of explained NPS variance, "
                          f"{driver_row.ci_low:.0f}–{driver_row.ci_high:.0f}%) but is rated below the average driver "
                          f"({place.performance:.2f} against {mean_performance:.2f}): concentrate here.",
                          driver_row.rescaled, driver_row.ci_low, driver_row.ci_high, driver_row.n,

@@ -42,6 +42,9 @@ def test_the_planted_top_driver_is_the_first_finding(sample):
     first = table.iloc[0]
     assert (first["kind"], first["subject"]) == ("driver", truth["top_nps_driver"])
     assert "its interval lies above the third-ranked driver's" in first["finding"]
+    # the driver named as a reader says it: rating_coffee_quality -> "The coffee quality rating"
+    words = truth["top_nps_driver"].removeprefix("rating_").replace("_", " ")
+    assert first["finding"].startswith(f"The {words} rating explains the most of NPS: ")
 
 
 def test_sentences_are_built_from_the_numbers(sample):
