@@ -263,9 +263,8 @@ def process_map(edges: pd.DataFrame, *, title: str, columns: dict[str, int], top
     nodes["label_top"] = nodes["py"] - _NODE_PX - 3 - nodes["lines"] * _LINE_PX
     height = int(top_px + total.max() + 8)
     order = {activity: column for activity, column in zip(nodes["activity"], nodes["column"])}
-    shown["direction"] = np.select(
-        [shown["target"].map(order) > shown["source"].map(order), shown["target"].map(order) == shown["source"].map(order)],
-        ["forward", "within a stage"], "backward")
+    source, target = shown["source"].map(order), shown["target"].map(order)
+    shown["direction"] = np.select([target > source, target == source], ["forward", "within a stage"], "backward")
     curves, heads = _edge_paths(shown, nodes.set_index("activity"))
     x, y = alt.X("px:Q", scale=None, axis=None), alt.Y("py:Q", scale=None, axis=None)
     colour = alt.Color("direction:N", title="transition", scale=alt.Scale(domain=list(_DIRECTIONS),

@@ -533,9 +533,16 @@ def check_all(paths: list[Path | str], *, notebooks: Path = NOTEBOOKS, config: P
     """Grade several students' notebooks (see :func:`check`), ``jobs`` at a time (default: twice
     the cores); one :class:`CheckResult` per notebook, in order, named by its path as given
     (students' files often share a name). Every notebook is read and matched with its instructor
-    notebook before any runs: the first that cannot be graded raises :class:`CourseError` and
-    nothing runs."""
-    prepared = [_graded_copy(Path(p), notebooks) for p in paths]
+    notebook before any runs: when some cannot be graded, one :class:`CourseError` names every
+    one of them and nothing runs."""
+    prepared, problems = [], []
+    for p in paths:
+        try:
+            prepared.append(_graded_copy(Path(p), notebooks))
+        except CourseError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise CourseError("\n".join(problems))
     with tempfile.TemporaryDirectory(prefix="cxnb-check-") as scratch:
         jobs_list = []
         for i, (graded, _) in enumerate(prepared):

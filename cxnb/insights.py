@@ -198,7 +198,8 @@ def _driver_rows(parts: Insights) -> list[dict]:
         if place.quadrant != "concentrate here":
             continue
         rows.append(_row("priority", driver_row.driver,
-                         f"{_rating(driver_row.driver).capitalize()} matters ({driver_row.rescaled:.0f}% of explained NPS variance, "
+                         f"{_rating(driver_row.driver).capitalize()} matters ({driver_row.rescaled:.0f}% of explained "
+                         "NPS variance, "
                          f"{driver_row.ci_low:.0f}–{driver_row.ci_high:.0f}%) but is rated below the average driver "
                          f"({place.performance:.2f} against {mean_performance:.2f}): concentrate here.",
                          driver_row.rescaled, driver_row.ci_low, driver_row.ci_high, driver_row.n,

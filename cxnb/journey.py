@@ -230,8 +230,9 @@ def variants(events, *, level: str = "event", top: int | None = None) -> pd.Data
     independent pseudo-random 31-bit values of its (position, activity) pair, and sums each
     per journey. Journeys with the same length and both sums follow the same path; two
     different paths share all three with a probability of about 2^-62 per pair (about one in
-    200 million for the 220,000 variants of a 10-million-event log). Only one journey per variant is then read back (a join on the few representative
-    journeys) to spell out its activities.
+    200 million for the 220,000 variants of a 10-million-event log). Only one journey per
+    variant is then read back (a join on the few representative journeys) to spell out its
+    activities.
 
     Examples
     --------
@@ -519,7 +520,8 @@ def stage_conversion(grouped: pd.DataFrame, stage: str, by: str, *, min_base: in
         raise CxnbError(f"stage {stage!r} is not in the funnel; its stages are {', '.join(grouped['stage'].unique())}")
     out = pd.DataFrame({by: rows[by].fillna("unknown").astype(str).to_numpy(), "n": rows["reached"].to_numpy(),
                         "value": rows["conversion"].to_numpy(dtype=float),
-                        "ci_low": rows["ci_low"].to_numpy(dtype=float), "ci_high": rows["ci_high"].to_numpy(dtype=float)})
+                        "ci_low": rows["ci_low"].to_numpy(dtype=float),
+                        "ci_high": rows["ci_high"].to_numpy(dtype=float)})
     out["flag"] = np.where(out["n"] < min_base, "insufficient_base", "")
     return out.sort_values(["value", by], ascending=[False, True], ignore_index=True)
 

@@ -313,6 +313,11 @@ def test_check_refuses_a_notebook_without_exercises(tmp_path, capsys):
     nbformat.write(plain, tmp_path / "plain.ipynb")
     assert main(["course", "check", str(tmp_path / "plain.ipynb")]) == 2
     assert "plain.ipynb has no '## Exercises' section: nothing to grade" in capsys.readouterr().err
+    # several at once: every notebook that cannot be graded is named, and none runs
+    assert main(["course", "check", str(tmp_path / "plain.ipynb"), str(tmp_path / "lost.ipynb")]) == 2
+    err = capsys.readouterr().err
+    assert "plain.ipynb has no '## Exercises' section" in err
+    assert f"cannot read the notebook {tmp_path / 'lost.ipynb'}" in err
 
 
 def _toy_notebook(check: str) -> nbformat.NotebookNode:
