@@ -226,13 +226,12 @@ def variants(events, *, level: str = "event", top: int | None = None) -> pd.Data
     -----
     narwhals has no ordered list aggregation that works in all engines, and sorting the whole
     log by journey costs most of the time on large logs, so the engine never sorts it: it
-    numbers each journey's events in order (a window over the journey), gives every event two
-    independent pseudo-random 31-bit values of its (position, activity) pair, and sums each
-    per journey. Journeys with the same length and both sums follow the same path; two
-    different paths share all three with a probability of about 2^-62 per pair (about one in
-    200 million for the 220,000 variants of a 10-million-event log). Only one journey per
-    variant is then read back (a join on the few representative journeys) to spell out its
-    activities.
+    numbers each journey's events in order (a window over the journey) and packs the
+    activity codes into integers, ``bits`` bits per event (enough for the number of
+    activities) and as many events per block as fit below 2^53, one block column per that
+    many events of the longest journey. The sum of a block over a journey is exact, so
+    journeys with the same length and blocks follow the same path, and the blocks of each
+    variant are unpacked into its activities without reading the log again.
 
     Examples
     --------
@@ -247,52 +246,46 @@ def variants(events, *, level: str = "event", top: int | None = None) -> pd.Data
     1        visit         1  33.333333        100.000000
     """
     frame, order = _events(events, level, "variants")
-    activities = sorted(collect(frame.select("activity").unique())["activity"].tolist())
-    coded = _positions(frame, order, activities)
-    per_journey = coded.group_by("journey_id").agg(
-        _len=nw.len(), **{name: nw.col(name).sum() for name in _FINGERPRINTS})
-    per_variant = collect(per_journey.group_by("_len", *_FINGERPRINTS).agg(
-        journeys=nw.len(), journey_id=nw.col("journey_id").min()))
-    per_variant["_v"] = np.arange(len(per_variant), dtype="int64")
-    representatives = nw.from_native(per_variant[["journey_id", "_v"]], eager_only=True).lazy(
-        backend=None if frame.implementation.is_pandas() else frame.implementation)
-    spelled = collect(_positions(frame.lazy().join(representatives, on="journey_id"), order, activities)
-                      .select("_v", "_pos", "_code"))
-    spelled = spelled.sort_values(["_v", "_pos"], ignore_index=True)
-    names = np.array(activities, dtype=object)[spelled["_code"].to_numpy("int64")]
-    bounds = np.r_[0, np.flatnonzero(np.diff(spelled["_v"].to_numpy("int64"))) + 1, len(spelled)]
-    labels = pd.Series([ARROW.join(names[i:j]) for i, j in zip(bounds[:-1], bounds[1:])],
-                       index=spelled["_v"].to_numpy("int64")[bounds[:-1]] if len(spelled) else [], dtype=object)
-    result = pd.DataFrame({"variant": labels.reindex(per_variant["_v"]).to_numpy(object),
-                           "journeys": per_variant["journeys"].to_numpy("int64")})
+    activities = sorted(collect(frame.group_by("activity").agg(nw.len()))["activity"].tolist())
+    longest = _count(frame.group_by("journey_id").agg(_n=nw.len()), nw.col("_n").max())
+    bits, per_block = _packing(len(activities))
+    packed = [f"_b{b}" for b in range(max(1, -(-longest // per_block)))]
+    codes = {name: i + 1 for i, name in enumerate(activities)}
+    coded = frame.with_columns(_code=nw.col("activity").replace_strict(codes, default=0, return_dtype=nw.Int64))
+    coded = coded.with_columns(_pos=nw.col("_code").cum_count().over("journey_id", order_by=order) - 1)
+    pos = nw.col("_pos")
+    coded = coded.with_columns(_packed=(nw.col("_code") * nw.lit(2, nw.Int64) ** ((pos % per_block) * bits)).cast(nw.Int64))
+    coded = coded.with_columns(**{
+        name: nw.when((pos >= b * per_block) & (pos < (b + 1) * per_block)).then(nw.col("_packed")).otherwise(0)
+        for b, name in enumerate(packed)})
+    per_journey = coded.group_by("journey_id").agg(_len=nw.len(), **{name: nw.col(name).sum() for name in packed})
+    per_variant = _ints(collect(per_journey.group_by("_len", *packed).agg(journeys=nw.len())),
+                        ["_len", *packed, "journeys"])
+    result = pd.DataFrame({
+        "variant": _unpack(per_variant[packed].to_numpy("int64"), per_variant["_len"].to_numpy("int64"),
+                           activities, bits, per_block),
+        "journeys": per_variant["journeys"].to_numpy("int64")})
     result = result.sort_values(["journeys", "variant"], ascending=[False, True], ignore_index=True)
     result["share"] = 100 * result["journeys"] / result["journeys"].sum()
     result["cumulative_share"] = result["share"].cumsum()
     return result if top is None else result.head(top)
 
 
-_PRIME = 2_147_483_647  # 2^31 - 1: squares of residues fit in 64-bit integers in every engine
-_FINGERPRINTS = {"_f1": (1_000_003, 104_729), "_f2": (998_353, 15_485_863)}
+def _packing(activities: int) -> tuple[int, int]:
+    """Bits per activity code (codes 1..``activities``; 0 = no event) and codes per block.
+
+    A block stays below 2^53, so it is exact even where an engine sums it as a float.
+    """
+    bits = max(1, activities.bit_length())
+    return bits, 53 // bits
 
 
-def _mix(pos: nw.Expr, code: nw.Expr, a: int, b: int) -> nw.Expr:
-    """A pseudo-random residue below 2^31 of a (position, activity code) pair: an affine map
-    and two rounds of squaring modulo the prime 2^31 - 1 (integer arithmetic only, so every
-    engine gives the same value)."""
-    u = (pos * a + code * b + 12_345) % _PRIME
-    v = (u * u % _PRIME * 48_271 + a) % _PRIME
-    return v * v % _PRIME
-
-
-def _positions(frame, order: list[str], activities: list[str]):
-    """Each event with ``_code`` (index of its activity in ``activities``), ``_pos`` (1, 2, …
-    within its journey, in ``order``) and the per-event fingerprint values of
-    :data:`_FINGERPRINTS`."""
-    codes = {name: i for i, name in enumerate(activities)}
-    coded = frame.with_columns(_code=nw.col("activity").replace_strict(codes, default=-1, return_dtype=nw.Int64))
-    coded = coded.with_columns(_pos=nw.col("_code").cum_count().over("journey_id", order_by=order))
-    pos, code = nw.col("_pos"), nw.col("_code")
-    return coded.with_columns(**{name: _mix(pos, code, a, b) for name, (a, b) in _FINGERPRINTS.items()})
+def _unpack(blocks: np.ndarray, lengths: np.ndarray, activities: list[str], bits: int, per_block: int) -> list[str]:
+    """The variants spelled out from their packed blocks (one row per variant) and lengths."""
+    shifts = np.arange(per_block, dtype="int64") * bits
+    codes = ((blocks[:, :, None] >> shifts) & ((1 << bits) - 1)).astype(np.int32).reshape(len(blocks), -1)
+    names = np.array(["", *activities], dtype=object)[codes[np.arange(codes.shape[1]) < lengths[:, None]]].tolist()
+    return [ARROW.join(names[end - n:end]) for n, end in zip(lengths.tolist(), np.cumsum(lengths).tolist())]
 
 
 def rework(events, *, level: str = "event") -> pd.DataFrame:
