@@ -114,6 +114,25 @@ def test_ties_are_ordered_by_seq_then_by_name():
     assert "no `seq`" in journey.journey_quality(no_seq).set_index("check").loc["tied_timestamp", "message"]
 
 
+
+def test_variants_of_long_journeys_over_many_activities_are_spelled_exactly():
+    # 300 activities take 9 bits a code, so 5 events fit a packed block: journeys of up to 60
+    # events span up to 12 blocks. Expected: each journey's events sorted and joined by hand.
+    rng = np.random.default_rng(5)
+    lengths = np.r_[rng.integers(1, 61, 300), [60] * 40]
+    rows = []
+    for j, n in enumerate(lengths):
+        # journeys 300+ repeat ten paths, four times each; the rest are random paths
+        path = rng.integers(0, 300, n) if j < 300 else np.random.default_rng(j % 10).integers(0, 300, n)
+        rows += [(f"j{j}", float(hour), f"a{code:03d}") for hour, code in enumerate(path)]
+    events = log(rows).sample(frac=1, random_state=1)
+    expected = (events.sort_values(["journey_id", "timestamp"]).groupby("journey_id")["event"]
+                .agg(" → ".join).value_counts())
+    assert expected.max() == 4 and expected.index.str.count("→").max() == 59
+    for name, frame in engines(events).items():
+        got = journey.variants(frame)
+        assert dict(zip(got["variant"], got["journeys"])) == expected.to_dict(), name
+
 def test_single_event_journeys_start_end_and_have_no_transition():
     # journeys s and t have one event each; u has two
     events = log([("s", 0, "visit"), ("t", 0, "visit"), ("u", 0, "visit"), ("u", 2, "buy")])
