@@ -23,11 +23,14 @@ What counts, and what deliberately does not:
   (``v2.3.1``), postcodes, years, times and IP addresses — none has a phone's shape, and no
   match may start or end inside a longer run of digits.
 - **name**: a person's name where the customer introduces themselves or signs off — after
-  "my name is", "my name's", "name:", "I'm called", "I am called" (one to three capitalised
-  words, or one lower-case word in an all-lower-case sentence: "my name is sarah"); in "this is
-  / it's / I'm / I am <Name> from ..." or "... <Name> here"; and after a closing "regards",
-  "thanks", "cheers" or "best wishes" that ends the text. Only the name is masked, the cue
-  stays. Names elsewhere ("Dave on the phone was great") are not found: without a cue a name
+  "my name is", "my name's" (or "my names"), "name:", "I'm called", "I am called" (one to
+  three capitalised words, or one lower-case word that is not a common word such as "on" or
+  "showing": in an all-lower-case text, "my name is sarah", or where the clause ends after it,
+  "My name's tom and ..."); in "this is / it's / I'm / I am <Name> from ..." or "... <Name>
+  here" (lower case only as "this is jamie here" in an all-lower-case text); and after a
+  closing "regards", "thanks", "cheers", "best wishes" or "best," that ends the text (lower
+  case in an all-lower-case text after a comma or a line break: "cheers, jo", not "cheers,
+  mate"). Only the name is masked, the cue stays. Names elsewhere ("Dave on the phone was great") are not found: without a cue a name
   cannot be told from a product or a place.
 
 >>> redact("Call me on 07700 900123 or mail jo+beans@example.co.uk (order 4417723).")
@@ -71,21 +74,27 @@ _CAPITALISED = rf"[{_UPPER}](?:[{_LOWER}]{{0,2}}[A-Z])?[{_LOWER}]*(?:['’-][{_U
 _NAMES = rf"{_CAPITALISED}(?:[ ]{_CAPITALISED}){{0,2}}"
 # Words that follow "my name is" without being a name ("my name is on the account").
 _NOT_NAMES = ("on|in|at|not|still|wrong|missing|spelt|spelled|misspelt|misspelled|the|a|an|and|but|also|now|"
-              "printed|written|listed|correct|different|attached|already|there|here|under|down")
+              "printed|written|listed|correct|incorrect|different|attached|already|there|here|under|down|"
+              "is|are|were|being|been|showing|shown|fine|ok|okay|right|blank|gone|me|it|just|so|really|very|"
+              "mate|mates|guys|all|everyone|everybody|team|folks|again|bye|love|you|ta")
+_LOWER_NAME = rf"(?!(?:{_NOT_NAMES})\b)[{_LOWER}]{{2,}}(?:['’-][a-z]+)?(?![\w@])"
+_SIGN_OFF = r"(?i:\b(?:kind\s+|best\s+|warm\s+)?regards|\bmany\s+thanks|\bthanks|\bcheers|\bbest\s+wishes|\bbest(?=\s*,))"
 _NAME = re.compile(
-    rf"(?:(?i:\bmy\s+name\s+is|\bmy\s+name['’]s|\bname\s*:|\bi['’]?m\s+called|\bi\s+am\s+called)\s+"
-    rf"(?:(?P<name_cue>{_NAMES})"
-    rf"|(?!(?:{_NOT_NAMES})\b)(?P<name_lower>[{_LOWER}]{{2,}}(?:['’-][a-z]+)?)(?![\w@])))"
+    rf"(?:(?i:\bmy\s+name\s+is|\bmy\s+name['’]?s|\bname\s*:|\bi['’]?m\s+called|\bi\s+am\s+called)\s+"
+    rf"(?:(?P<name_cue>{_NAMES})|(?P<name_lower>{_LOWER_NAME})))"
     rf"|(?i:\bthis\s+is|\bit['’]?s|\bi['’]?m|\bi\s+am)\s+(?P<name_from>{_NAMES})(?=\s+(?i:from|here)\b)"
-    rf"|(?i:\b(?:kind\s+|best\s+|warm\s+)?regards|\bmany\s+thanks|\bthanks|\bcheers|\bbest\s+wishes)"
-    rf"\s*[,.!-]?\s+(?P<name_end>{_NAMES})\s*[.!]?\s*$"
+    rf"|(?i:\bthis\s+is)\s+(?P<name_here>{_LOWER_NAME})(?=\s+here\b)"
+    rf"|{_SIGN_OFF}\s*[,.!-]?\s+(?P<name_end>{_NAMES})\s*[.!]?\s*$"
+    rf"|{_SIGN_OFF}\s*[,\n]\s*(?P<name_end_lower>{_LOWER_NAME})\s*[.!]?\s*$"
 )
-_NAME_GROUPS = ("name_cue", "name_lower", "name_from", "name_end")
+_NAME_GROUPS = ("name_cue", "name_lower", "name_from", "name_here", "name_end", "name_end_lower")
+# A lower-case name stands in a cased text only where a clause ends after it ("My name's tom and ...").
+_CLAUSE_ENDS = re.compile(r"\s*(?:[,;.!?)]|(?i:and|but)\b|$)")
 # Cheap pre-filter for whole columns: a text without '@', two digits in a row or a name cue has no PII.
-_MAYBE = r"@|\d\d|(?i:\b(?:name|called|this is|it['’]?s|i['’]?m|i am|regards|thanks|cheers|wishes)\b)"
+_MAYBE = r"@|\d\d|(?i:\b(?:names?|called|this is|it['’]?s|i['’]?m|i am|regards|thanks|cheers|wishes)\b|\bbest\s*,)"
 # The lookahead names the characters a find starts with ('@', a digit, a cue's first letter in
 # any case), which spares the rest of the pattern most places: twice as fast, the same finds.
-_MAYBE_PATTERN = re.compile(rf"(?=(?i:[@\dnctirw]))(?:{_MAYBE})")
+_MAYBE_PATTERN = re.compile(rf"(?=(?i:[@\dnctirwb]))(?:{_MAYBE})")
 
 
 class Pii(NamedTuple):
@@ -139,9 +148,9 @@ def could_hold_pii(text: str) -> bool:
     """Whether ``text`` passes the cheap test that :func:`find_pii` starts with.
 
     A text without an ``@``, without two digits in a row and without a name cue ("name",
-    "called", "this is", "it's", "I'm", "I am", "regards", "thanks", "cheers", "wishes" as whole
-    words) holds nothing :func:`find_pii` finds, so it can be shown as it is. Nor does any part
-    of it cut at word boundaries, such as a clause.
+    "names", "called", "this is", "it's", "I'm", "I am", "regards", "thanks", "cheers", "wishes"
+    as whole words, or "best,") holds nothing :func:`find_pii` finds, so it can be shown as it
+    is. Nor does any part of it cut at word boundaries, such as a clause.
 
     Examples
     --------
@@ -182,9 +191,11 @@ def find_pii(text: str) -> list[Pii]:
             found.append(Pii(kind, match.start(kind), match.end(kind), match.group(kind)))
     for match in _NAME.finditer(text):
         group = next(g for g in _NAME_GROUPS if match.group(g) is not None)
-        if group == "name_lower" and not text.islower():
-            continue  # a lower-case word after "my name is" in a cased text is not a name
         start, end = match.span(group)
+        if group == "name_lower" and not text.islower() and not _CLAUSE_ENDS.match(text, end):
+            continue  # "my name is showing wrong": a lower-case word in a cased text, the clause goes on
+        if group in ("name_here", "name_end_lower") and not text.islower():
+            continue
         if not any(p.start < end and start < p.end for p in found):
             found.append(Pii("name", start, end, match.group(group)))
     return sorted(found, key=lambda p: p.start)

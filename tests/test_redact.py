@@ -11,15 +11,25 @@ from cxnb import CxnbError, load_sample, sample_truth
 from cxnb.redact import PII_KINDS, Pii, could_hold_pii, find_pii, redact, redact_series
 
 
-@pytest.fixture(scope="module")
-def labelled():
-    """tests/data/pii_labelled.csv (e-mails, phones, cards) and pii_names_labelled.csv (names
-    after "my name is", "this is ... from", sign-offs): realistic customer texts, over a third of
-    them hard negatives (order/ticket numbers, dates, prices, versions, postcodes, Luhn-failing
-    16-digit numbers, "my name is on the account", names without a cue); ``expected`` lists the
-    PII as ``kind:exact substring`` joined by ``|``."""
+LABELLED = {
+    # written alongside the patterns: each pattern's traps, one by one
+    "development": ("pii_labelled.csv", "pii_names_labelled.csv"),
+    # written afterwards from a labelling brief by someone who did not see the patterns or the
+    # files above: it found five name cues the patterns missed ("My name's tom and ...",
+    # "cheers, jo", "my names kelly", "Best, Oliver Grant", "this is jamie here")
+    "held-out": ("pii_heldout.csv",),
+}
+
+
+@pytest.fixture(scope="module", params=list(LABELLED))
+def labelled(request):
+    """tests/data/pii_*.csv: realistic customer texts with e-mails, phones in many national formats,
+    cards with spaces or dashes, and names after "my name is", "this is ... from/here" and
+    sign-offs; over a third of them hard negatives (order/ticket numbers, dates, prices,
+    versions, postcodes, Luhn-failing 16-digit numbers, "my name is on the account", names
+    without a cue); ``expected`` lists the PII as ``kind:exact substring`` joined by ``|``."""
     return pd.concat([pd.read_csv(DATA / name, dtype=str, keep_default_na=False)
-                      for name in ("pii_labelled.csv", "pii_names_labelled.csv")], ignore_index=True)
+                      for name in LABELLED[request.param]], ignore_index=True)
 
 
 def _scores(labelled: pd.DataFrame) -> dict:
@@ -57,7 +67,7 @@ def test_recall_and_precision_per_kind(labelled, kind):
 def test_overall_span_recall_and_precision(labelled):
     scores = _scores(labelled).values()
     hits, expected, predicted = (sum(s[i] for s in scores) for i in range(3))
-    assert expected >= 90  # 97 labelled spans over the four kinds
+    assert expected >= 90  # labelled spans over the four kinds: 97 (development), 118 (held-out)
     assert hits / expected >= 0.95 and hits / predicted >= 0.95, (hits, expected, predicted)
 
 
@@ -69,6 +79,13 @@ def test_overall_span_recall_and_precision(labelled):
     ("my name is on the account", "my name is on the account"),   # not a name: a stop word follows the cue
     ("Dave on the phone was great", "Dave on the phone was great"),  # no cue, no name
     ("My name is Spelt wrong", "My name is [name] wrong"),  # known limit: a capitalised word after the cue is taken
+    ("My name's tom and I was charged twice", "My name's [name] and I was charged twice"),  # the clause ends
+    ("My name is showing wrong on the invoice", "My name is showing wrong on the invoice"),  # it goes on
+    ("hi my names kelly, can i swap it", "hi my names [name], can i swap it"),
+    ("hi this is jamie here, my order hasnt come", "hi this is [name] here, my order hasnt come"),
+    ("great beans. cheers, jo", "great beans. cheers, [name]"),
+    ("great beans. cheers, mate", "great beans. cheers, mate"),
+    ("Renewal is fine by us. Best, Oliver Grant", "Renewal is fine by us. Best, [name]"),
 ])
 def test_names_after_a_cue_are_redacted(text, redacted):
     assert redact(text) == redacted
