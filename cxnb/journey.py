@@ -254,7 +254,8 @@ def variants(events, *, level: str = "event", top: int | None = None) -> pd.Data
     coded = frame.with_columns(_code=nw.col("activity").replace_strict(codes, default=0, return_dtype=nw.Int64))
     coded = coded.with_columns(_pos=nw.col("_code").cum_count().over("journey_id", order_by=order) - 1)
     pos = nw.col("_pos")
-    coded = coded.with_columns(_packed=(nw.col("_code") * nw.lit(2, nw.Int64) ** ((pos % per_block) * bits)).cast(nw.Int64))
+    weight = nw.lit(2, nw.Int64) ** ((pos % per_block) * bits)
+    coded = coded.with_columns(_packed=(nw.col("_code") * weight).cast(nw.Int64))
     coded = coded.with_columns(**{
         name: nw.when((pos >= b * per_block) & (pos < (b + 1) * per_block)).then(nw.col("_packed")).otherwise(0)
         for b, name in enumerate(packed)})

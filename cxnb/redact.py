@@ -30,8 +30,8 @@ What counts, and what deliberately does not:
   here" (lower case only as "this is jamie here" in an all-lower-case text); and after a
   closing "regards", "thanks", "cheers", "best wishes" or "best," that ends the text (lower
   case in an all-lower-case text after a comma or a line break: "cheers, jo", not "cheers,
-  mate"). Only the name is masked, the cue stays. Names elsewhere ("Dave on the phone was great") are not found: without a cue a name
-  cannot be told from a product or a place.
+  mate"). Only the name is masked, the cue stays. Names elsewhere ("Dave on the phone was
+  great") are not found: without a cue a name cannot be told from a product or a place.
 
 >>> redact("Call me on 07700 900123 or mail jo+beans@example.co.uk (order 4417723).")
 'Call me on [phone] or mail [email] (order 4417723).'
@@ -72,13 +72,15 @@ _PII = re.compile(
 _LOWER, _UPPER = "a-zß-öø-ÿ", "A-ZÀ-ÖØ-Þ"
 _CAPITALISED = rf"[{_UPPER}](?:[{_LOWER}]{{0,2}}[A-Z])?[{_LOWER}]*(?:['’-][{_UPPER}]?[{_LOWER}]+)*"
 _NAMES = rf"{_CAPITALISED}(?:[ ]{_CAPITALISED}){{0,2}}"
-# Words that follow "my name is" without being a name ("my name is on the account").
+# Words that follow "my name is" or a closing "cheers," without being a name ("my name is on the
+# account", "cheers, mate").
 _NOT_NAMES = ("on|in|at|not|still|wrong|missing|spelt|spelled|misspelt|misspelled|the|a|an|and|but|also|now|"
               "printed|written|listed|correct|incorrect|different|attached|already|there|here|under|down|"
               "is|are|were|being|been|showing|shown|fine|ok|okay|right|blank|gone|me|it|just|so|really|very|"
               "mate|mates|guys|all|everyone|everybody|team|folks|again|bye|love|you|ta")
 _LOWER_NAME = rf"(?!(?:{_NOT_NAMES})\b)[{_LOWER}]{{2,}}(?:['’-][a-z]+)?(?![\w@])"
-_SIGN_OFF = r"(?i:\b(?:kind\s+|best\s+|warm\s+)?regards|\bmany\s+thanks|\bthanks|\bcheers|\bbest\s+wishes|\bbest(?=\s*,))"
+_SIGN_OFF = (r"(?i:\b(?:kind\s+|best\s+|warm\s+)?regards|\bmany\s+thanks|\bthanks|\bcheers|\bbest\s+wishes"
+             r"|\bbest(?=\s*,))")
 _NAME = re.compile(
     rf"(?:(?i:\bmy\s+name\s+is|\bmy\s+name['’]?s|\bname\s*:|\bi['’]?m\s+called|\bi\s+am\s+called)\s+"
     rf"(?:(?P<name_cue>{_NAMES})|(?P<name_lower>{_LOWER_NAME})))"
