@@ -114,7 +114,6 @@ def test_ties_are_ordered_by_seq_then_by_name():
     assert "no `seq`" in journey.journey_quality(no_seq).set_index("check").loc["tied_timestamp", "message"]
 
 
-
 def test_variants_of_long_journeys_over_many_activities_are_spelled_exactly():
     # 300 activities take 9 bits a code, so 5 events fit a packed block: journeys of up to 60
     # events span up to 12 blocks. Expected: each journey's events sorted and joined by hand.
@@ -132,6 +131,7 @@ def test_variants_of_long_journeys_over_many_activities_are_spelled_exactly():
     for name, frame in engines(events).items():
         got = journey.variants(frame)
         assert dict(zip(got["variant"], got["journeys"])) == expected.to_dict(), name
+
 
 def test_single_event_journeys_start_end_and_have_no_transition():
     # journeys s and t have one event each; u has two
