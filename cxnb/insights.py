@@ -27,7 +27,9 @@ __all__ = ["KINDS", "COLUMNS", "Insights", "compute", "rank", "headlines", "insi
 
 # Kinds in the order findings are ranked: what explains the score first, then what to do.
 KINDS = ("driver", "theme", "new theme", "churn", "revenue", "priority", "sentiment")
-COLUMNS = ["kind", "subject", "finding", "effect", "ci_low", "ci_high", "n", "evidence"]
+COLUMNS = ["kind", "subject", "kpi", "finding", "effect", "ci_low", "ci_high", "n", "evidence"]
+# The measure a theme's impact is on (text.IMPACT_MEASURES) as the KPI its findings move.
+_MEASURE_KPIS = {"nps": "nps", "rating": "review rating"}
 # Discovered themes reported as findings: at most this many, those whose complaints cost most.
 _NEW_THEMES = 3
 
@@ -165,9 +167,10 @@ def _z(confidence: float) -> float:
     return float(special.ndtri(0.5 + confidence / 2))
 
 
-def _row(kind: str, subject: str, finding: str, effect: float, low: float, high: float, n: int, evidence: str) -> dict:
-    return {"kind": kind, "subject": subject, "finding": finding, "effect": float(effect), "ci_low": float(low),
-            "ci_high": float(high), "n": int(n), "evidence": evidence}
+def _row(kind: str, subject: str, kpi: str, finding: str, effect: float, low: float, high: float, n: int,
+         evidence: str) -> dict:
+    return {"kind": kind, "subject": subject, "kpi": kpi, "finding": finding, "effect": float(effect),
+            "ci_low": float(low), "ci_high": float(high), "n": int(n), "evidence": evidence}
 
 
 def _rating(column: str) -> str:
@@ -183,7 +186,7 @@ def _driver_rows(parts: Insights) -> list[dict]:
     top = importance.iloc[0]
     third = importance.iloc[min(2, len(importance) - 1)]
     apart = "above" if top["ci_low"] > third["ci_high"] else "overlapping"
-    rows = [_row("driver", top["driver"],
+    rows = [_row("driver", top["driver"], "nps",
                  f"{_rating(top['driver']).capitalize()} explains the most of NPS: {top['rescaled']:.0f}% of the "
                  "explained variance "
                  f"({level} interval {top['ci_low']:.0f}–{top['ci_high']:.0f}%; R² = {top['r2']:.2f}, "
@@ -197,7 +200,7 @@ def _driver_rows(parts: Insights) -> list[dict]:
     for driver_row, place in zip(importance.itertuples(), places.itertuples()):
         if place.quadrant != "concentrate here":
             continue
-        rows.append(_row("priority", driver_row.driver,
+        rows.append(_row("priority", driver_row.driver, "nps",
                          f"{_rating(driver_row.driver).capitalize()} matters ({driver_row.rescaled:.0f}% of explained "
                          "NPS variance, "
                          f"{driver_row.ci_low:.0f}–{driver_row.ci_high:.0f}%) but is rated below the average driver "
@@ -227,7 +230,8 @@ def _theme_rows(parts: Insights) -> list[dict]:
             sentence += (f" If its {r.negative_texts:,} negative mentions were neutral, the score would be "
                          f"{_score_text(r.if_neutral, r.measure)} instead of {_score_text(r.score, r.measure)} "
                          f"({r.gain:+.2f}, {r.gain_ci_low:+.2f} to {r.gain_ci_high:+.2f}).")
-        rows.append(_row("theme", f"{r.theme} ({r.source})", sentence, r.effect, r.ci_low, r.ci_high, r.n,
+        rows.append(_row("theme", f"{r.theme} ({r.source})", _MEASURE_KPIS[r.measure], sentence, r.effect,
+                         r.ci_low, r.ci_high, r.n,
                          "theme_impact: texts with against without the theme; NPS difference (Wald) or Welch t; "
                          "if-neutral: detractors (1–2 stars) with a negative mention moved to neutral"))
     return rows
@@ -243,7 +247,7 @@ def _new_theme_rows(parts: Insights) -> list[dict]:
     for r in found.itertuples():
         topic = topics.loc[r.theme]
         quote = topic["quotes"].split(" | ")[0]
-        rows.append(_row("new theme", r.theme,
+        rows.append(_row("new theme", r.theme, _MEASURE_KPIS[r.measure],
                          f"A theme the taxonomy misses — {topic['top_terms']} — in {topic['texts']:,} texts (e.g. "
                          f"\"{quote}\"). In {r.source}, its {r.negative_texts:,} negative mentions cost "
                          f"{r.gain:.2f} {'NPS points' if r.measure == 'nps' else 'stars'} "
@@ -268,7 +272,7 @@ def _churn_rows(parts: Insights, after_days: int) -> list[dict]:
     if parts.churn is None:
         churned, n = int(features["churned"].sum()), len(features)
         share = stats.wilson_interval(churned, n, parts.confidence)
-        return [_row("churn", "churn model",
+        return [_row("churn", "churn model", "churn",
                      f"Churn cannot be modelled: {churned:,} of {n:,} customers churned (no transaction in the "
                      f"last {after_days:,} days), {100 * share.proportion:.1f}% ({level} interval "
                      f"{100 * share.ci_low:.1f}–"
@@ -282,7 +286,7 @@ def _churn_rows(parts: Insights, after_days: int) -> list[dict]:
             continue
         change = 100 * (r.odds_ratio - 1)
         words = _CHURN_WORDS.get(r.driver, f"each unit of {r.driver}")
-        rows.append(_row("churn", r.driver,
+        rows.append(_row("churn", r.driver, "churn",
                          f"Odds of churning are {abs(change):.0f}% {'higher' if change > 0 else 'lower'} for {words} "
                          f"(odds ratio {r.odds_ratio:.2f}, {level} interval {r.ci_low:.2f}–{r.ci_high:.2f}; "
                          f"{r.n:,} customers, {r.events:,} churned).",
@@ -308,13 +312,13 @@ def _revenue_rows(parts: Insights, z: float, currency: str) -> list[dict]:
                                      round(det["retained"] * det["customers"] / 100), int(det["customers"]),
                                      confidence=parts.confidence)
     return [
-        _row("revenue", "spend: promoters vs detractors",
+        _row("revenue", "spend: promoters vs detractors", "spend",
              f"Promoters spend {currency}{pro['spend_per_year']:,.2f} a year against {currency}"
              f"{det['spend_per_year']:,.2f} for detractors ({spend:+,.2f}, {level} interval {spend - z * se:+,.2f} "
              f"to {spend + z * se:+,.2f}; {n:,} customers).",
              spend, spend - z * se, spend + z * se, n,
              "latest NPS answer per customer; annual spend over a year or more; bootstrap intervals per group"),
-        _row("revenue", "retention: promoters vs detractors",
+        _row("revenue", "retention: promoters vs detractors", "retention",
              f"{pro['retained']:.0f}% of promoters are still buying against {det['retained']:.0f}% of detractors "
              f"({100 * kept.difference:+.1f} points, {level} interval {100 * kept.ci_low:+.1f} to "
              f"{100 * kept.ci_high:+.1f}; {n:,} customers).",
@@ -329,7 +333,7 @@ def _clv_rows(parts: Insights, currency: str) -> list[dict]:
         return []
     by, d = value.by_nps.set_index("nps_group"), value.difference
     pro, det = by.loc["promoter"], by.loc["detractor"]
-    return [_row("revenue", "CLV: promoters vs detractors",
+    return [_row("revenue", "CLV: promoters vs detractors", "clv",
                  f"Promoters' predicted {value.fit.horizon_months}-month CLV is {currency}{pro['value']:,.2f} against "
                  f"{currency}{det['value']:,.2f} for detractors ({d.estimate:+,.2f}, {level} interval "
                  f"{d.ci_low:+,.2f} to {d.ci_high:+,.2f}; {d.n:,} customers).",
@@ -344,7 +348,7 @@ def _sentiment_rows(parts: Insights) -> list[dict]:
     if summary.empty:
         return []
     worst = summary.iloc[0]
-    return [_row("sentiment", worst["theme"],
+    return [_row("sentiment", worst["theme"], "sentiment",
                  f"{worst['theme']} is the most negatively discussed theme: mean clause sentiment "
                  f"{worst['mean_sentiment']:+.2f} ({level} interval {worst['ci_low']:+.2f} to {worst['ci_high']:+.2f}) "
                  f"in {worst['texts']:,} texts, {worst['negative_share']:.0f}% of its mentions negative.",
@@ -374,7 +378,9 @@ def rank(parts: Insights, *, after_days: int, currency: str = "") -> pd.DataFram
     Returns
     -------
     DataFrame
-        ``kind, subject, finding`` (a sentence built from the numbers), ``effect, ci_low,
+        ``kind, subject``, ``kpi`` (what the finding moves: a KPI of the catalogue — ``nps``,
+        ``churn``, ``retention``, ``clv`` — or ``review rating``, ``spend``, ``sentiment``),
+        ``finding`` (a sentence built from the numbers), ``effect, ci_low,
         ci_high`` (on the scale the sentence names: % of explained variance, NPS points or
         stars, % change in the odds of churning, money a year, retention points, money of
         predicted CLV, sentiment),
@@ -416,14 +422,14 @@ def insights(bundle, *, n_boot: int = 200, processes: int | None = None, confide
     Returns
     -------
     DataFrame
-        ``kind, subject, finding, effect, ci_low, ci_high, n, evidence`` (see :func:`rank`).
+        ``kind, subject, kpi, finding, effect, ci_low, ci_high, n, evidence`` (see :func:`rank`).
 
     Examples
     --------
     >>> from cxnb import load_sample
     >>> table = insights(load_sample("b2b"), n_boot=20)
     >>> list(table.columns)
-    ['kind', 'subject', 'finding', 'effect', 'ci_low', 'ci_high', 'n', 'evidence']
+    ['kind', 'subject', 'kpi', 'finding', 'effect', 'ci_low', 'ci_high', 'n', 'evidence']
     >>> table.iloc[0][["kind", "subject"]].tolist()
     ['driver', 'rating_reliability']
     """

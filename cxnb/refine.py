@@ -862,7 +862,7 @@ def _insight_candidates(insights: pd.DataFrame, z: float) -> list[dict]:
     se = (insights["ci_high"] - insights["ci_low"]) / (2 * z)
     confidence = 1 - _p_value(insights["effect"], se)
     return [{"source": "insight (step 6)", "subject": r.subject, "action": f"Act on {r.kind}: {r.subject}",
-             "kpi": r.kind,
+             "kpi": r.kpi,
              "expected_effect": f"effect {r.effect:+.2f} (95% interval {r.ci_low:+.2f} to {r.ci_high:+.2f}, "
                                 f"n = {int(r.n):,}): {r.finding.rstrip('.')}",
              "evidence": r.evidence, "impact": float(i), "confidence": float(c) if pd.notna(se_) else math.nan}
@@ -876,10 +876,10 @@ def action_backlog(*, insights: pd.DataFrame | None = None, pain_points: pd.Data
 
     Sources (each optional; pass None when a step did not run):
 
-    * ``insights`` — step 6's ranked insights (``kind, subject, finding, effect, ci_low, ci_high,
-      n, evidence``): impact = 1 − (position − 1) / count within its kind, from step 6's order
-      (strongest first) — effects of one kind may be on different scales (NPS points, stars), so
-      their sizes are not compared directly;
+    * ``insights`` — step 6's ranked insights (``kind, subject, kpi, finding, effect, ci_low,
+      ci_high, n, evidence``): impact = 1 − (position − 1) / count within its kind, from step
+      6's order (strongest first) — effects of one kind may be on different scales (NPS points,
+      stars), so their sizes are not compared directly;
     * ``pain_points`` — step 3's pain points: the ``top_pain`` most painful stages, impact = pain
       score relative to the worst;
     * ``kpi_table`` — step 4's KPIs whose target is missed (``not met``): impact = |gap| / |target|
@@ -896,6 +896,9 @@ def action_backlog(*, insights: pd.DataFrame | None = None, pain_points: pd.Data
     pandas.DataFrame
         ``rank, source, subject, action, kpi, expected_effect, evidence, impact, confidence,
         effort, owner, priority`` (priority = impact × confidence ÷ effort), highest first.
+        ``kpi`` is what the action should move: the insight's KPI (``nps``, ``churn``,
+        ``review rating``, ...), the KPI whose gap it closes, or ``journey conversion`` for a
+        pain point.
 
     Examples
     --------

@@ -23,11 +23,27 @@ def sample(request):
 
 def test_columns_are_the_contract_step_7_and_the_report_read(sample):
     _, _, _, table = sample
-    assert list(table.columns) == COLUMNS == ["kind", "subject", "finding", "effect", "ci_low", "ci_high", "n",
-                                              "evidence"]
+    assert list(table.columns) == COLUMNS == ["kind", "subject", "kpi", "finding", "effect", "ci_low", "ci_high",
+                                              "n", "evidence"]
     assert table["kind"].isin(KINDS).all() and table["kind"].map(KINDS.index).is_monotonic_increasing
     assert not table.duplicated(["kind", "subject"]).any()  # step 7 matches cycles on (kind, subject)
     assert (table["n"] > 0).all() and table["evidence"].str.len().gt(10).all()
+
+
+def test_each_finding_names_the_kpi_it_moves(sample):
+    name, _, _, table = sample
+    kpi = dict(zip(zip(table["kind"], table["subject"]), table["kpi"]))
+    expected = {"driver": {"nps"}, "priority": {"nps"}, "churn": {"churn"}, "sentiment": {"sentiment"},
+                "theme": {"nps", "review rating"}, "new theme": {"nps", "review rating"},
+                "revenue": {"spend", "retention", "clv"}}
+    assert all(value in expected[kind] for (kind, _), value in kpi.items()), kpi
+    # a theme's KPI is the score its impact was measured on: NPS in survey comments, stars in reviews
+    for (kind, subject), value in kpi.items():
+        if kind == "theme":
+            assert value == ("nps" if subject.endswith("(survey comments)") else "review rating"), subject
+    if name == "b2c":
+        assert kpi[("revenue", "CLV: promoters vs detractors")] == "clv"
+        assert {kpi[key] for key in kpi if key[0] == "theme"} == {"nps", "review rating"}
 
 
 def test_every_listed_finding_excludes_no_effect(sample):

@@ -422,7 +422,8 @@ def test_bad_questionnaire_lists_every_problem_with_rows(tmp_path):
 
 def test_backlog_ranks_by_impact_times_confidence_over_effort():
     insights = pd.DataFrame({"kind": ["driver", "driver", "theme"], "subject": ["speed", "price", "app"],
-                             "finding": ["f1", "f2", "f3"], "effect": [2.0, 1.0, -0.5],
+                             "kpi": ["nps", "nps", "review rating"], "finding": ["f1", "f2", "f3"],
+                             "effect": [2.0, 1.0, -0.5],
                              "ci_low": [1.0, -0.96, -0.7], "ci_high": [3.0, 2.96, -0.3], "n": [900, 900, 400],
                              "evidence": ["e1", "e2", "e3"]})
     kpi_table = pd.DataFrame({"kpi": ["nps", "csat"], "name": ["NPS", "CSAT"], "unit": ["points", "%"], "n": [800, 800],
@@ -446,6 +447,8 @@ def test_backlog_ranks_by_impact_times_confidence_over_effort():
     assert "+20.0 points to reach the target of 40" in table.loc["nps", "expected_effect"]
     assert table["rank"].sort_values().tolist() == [1, 2, 3, 4]
     assert table.sort_values("rank")["priority"].is_monotonic_decreasing
+    # each action names the KPI it moves: the insight's, or the KPI whose gap it closes
+    assert table["kpi"].to_dict() == {"speed": "nps", "price": "nps", "app": "review rating", "nps": "nps"}
 
 
 @pytest.mark.parametrize("sample", ["b2c", "b2b"])
