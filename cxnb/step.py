@@ -90,6 +90,19 @@ class Step:
         safe = {k: (escape_markdown(v) if isinstance(v, str) else v) for k, v in values.items()}
         return Markdown(template.format(**safe))
 
+    def bullets(self, sentences):
+        """Sentences as a bulleted list, each shown as written: a sentence that starts with "#1"
+        or holds "$", "*" or "_" is not read as Markdown (a heading, maths, emphasis).
+
+        >>> step = Step("07_refine_the_process", None, Bundle.__new__(Bundle), Path("."))
+        >>> print(step.bullets(["#1 Fix the app (priority 0.50)", "costs $5 *now*"]).data)
+        - \\#1 Fix the app \\(priority 0\\.50\\)
+        - costs \\$5 \\*now\\*
+        """
+        from IPython.display import Markdown
+
+        return Markdown("\n".join(f"- {escape_markdown(sentence)}" for sentence in sentences))
+
     def lacks(self, table: str, *columns: str) -> str | None:
         """Why a section needing ``table`` with values in ``columns`` cannot run for this client,
         as a sentence to show in its place; None when everything is there.

@@ -264,3 +264,16 @@ def test_step_6_report_shows_the_count_of_texts_not_in_english(reports):
     foreign = sum(sample_truth("b2c")["text"]["non_english"].values())  # truth.json: 116 German + 117 French
     assert foreign == 233
     assert f"{foreign} not in English were counted and left unscored" in text
+
+
+def test_findings_lists_are_shown_as_written_not_as_markdown(reports):
+    # Step 7's backlog sentences start "#1 ...": read as Markdown they became <h1> headings inside
+    # the list. Every bulleted list of sentences is escaped, so no step page has a heading in a
+    # list item, and the rank reads as text.
+    out, _ = reports
+    for client in ("brewline-coffee", "tallbridge-systems"):
+        for page in (out / client / "steps").glob("*.html"):
+            html = page.read_text(encoding="utf-8")
+            assert not re.search(r"<li>\s*<h[1-6]", html), f"{client}/{page.name}: a list item is a heading"
+    (page,) = (out / "brewline-coffee" / "steps").glob("07_*.html")
+    assert re.search(r"<li>#1 \S", page.read_text(encoding="utf-8")), "the top backlog action, as text"
