@@ -30,6 +30,7 @@ from cxnb.samples import sample_config
 __all__ = ["Step", "setup", "escape_markdown"]
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~])")
+_CODE_SPAN = re.compile(r"(`[^`\n]+`)")
 
 
 def escape_markdown(text: str) -> str:
@@ -92,16 +93,22 @@ class Step:
 
     def bullets(self, sentences):
         """Sentences as a bulleted list, each shown as written: a sentence that starts with "#1"
-        or holds "$", "*" or "_" is not read as Markdown (a heading, maths, emphasis).
+        or holds "$", "*" or "_" is not read as Markdown (a heading, maths, emphasis). Only a
+        code span stays one: the kit's sentences name config keys so (`previous_report`).
 
         >>> step = Step("07_refine_the_process", None, Bundle.__new__(Bundle), Path("."))
-        >>> print(step.bullets(["#1 Fix the app (priority 0.50)", "costs $5 *now*"]).data)
+        >>> print(step.bullets(["#1 Fix the app (priority 0.50)", "costs $5 *now*", "set `previous_report`"]).data)
         - \\#1 Fix the app \\(priority 0\\.50\\)
         - costs \\$5 \\*now\\*
+        - set `previous_report`
         """
         from IPython.display import Markdown
 
-        return Markdown("\n".join(f"- {escape_markdown(sentence)}" for sentence in sentences))
+        def shown(sentence: str) -> str:
+            parts = _CODE_SPAN.split(str(sentence))
+            return "".join(part if i % 2 else escape_markdown(part) for i, part in enumerate(parts))
+
+        return Markdown("\n".join(f"- {shown(sentence)}" for sentence in sentences))
 
     def lacks(self, table: str, *columns: str) -> str | None:
         """Why a section needing ``table`` with values in ``columns`` cannot run for this client,
